@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { ConfigurationError, type ConfigProblem } from '../errors.js';
+import { PROVIDERS, providerKinds } from '../providers/registry.js';
+import { configSchema, targetBaseShape } from './schema.js';
+import type { Config, Target } from './types.js';
+
+type Path = (string | number)[];
+
+/** Reads, parses and validates a config file; throws ConfigurationError listing every problem. */
+export function loadConfig(file: string): Config {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? 'config file not found; create driftwarden.yaml or pass --config PATH'
+        : `cannot read config file (${code ?? (err as Error).message})`;
+    throw new ConfigurationError([{ file: path, message }]);
+  }
+  return parseConfig(text, path);
+}
+
+/** Validates config text as if read from `file` (used by tests and `validate`). */
+export function parseConfig(text: string, file: string): Config {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const locate = locator(doc, counter, file);
+  if (doc.errors.length > 0) {
+    throw new ConfigurationError(
+      doc.errors.map((e) => ({
+        file,
+        ...(e.pos ? { line: counter.linePos(e.pos[0]).line, column: counter.linePos(e.pos[0]).col } : {}),
+        message: `invalid YAML (${e.code.toLowerCase().replace(/_/g, ' ')})`,
+      })),
+    );
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigurationError([{ file, line: 1, message: 'expected a mapping with `git` and `targets`' }]);
+  }
+  const problems: ConfigProblem[] = [];
+  const top = configSchema.safeParse(data);
+  if (!top.success) problems.push(...issuesToProblems(top.error.issues, [], locate));
+
+  const rawTargets = Array.isArray((data as { targets?: unknown }).targets) ? ((data as { targets: unknown[] }).targets) : [];
+  const baseDir = dirname(file);
+  const targets: Target[] = [];
+  const names = new Map<string, number>();
+  rawTargets.forEach((raw, i) => {
+    const at: Path = ['targets', i];
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return; // reported by the top-level schema
+    const kind = (raw as { provider?: unknown }).provider;
+    const provider = typeof kind === 'string' ? PROVIDERS[kind] : undefined;
+    if (!provider) {
+      const message = kind === undefined
+        ? `missing; one of: ${providerKinds().join(', ')}`
+        : `unknown provider ${JSON.stringify(kind)}; known providers: ${providerKinds().join(', ')}`;
+      problems.push({ ...locate([...at, 'provider']), field: fieldName([...at, 'provider']), message });
+      return;
+    }
+    const schema = z.object({ ...targetBaseShape, ...provider.options }).strict();
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      problems.push(...issuesToProblems(parsed.error.issues, at, locate));
+      return;
+    }
+    const target = { ...parsed.data } as Target;
+    const seen = names.get(target.name);
+    if (seen !== undefined) {
+      problems.push({ ...locate([...at, 'name']), field: fieldName([...at, 'name']), message: `duplicate target name ${JSON.stringify(target.name)} (also targets[${seen}])` });
+      return;
+    }
+    names.set(target.name, i);
+    for (const key of provider.pathOptions ?? []) {
+      const value = target[key];
+      if (typeof value === 'string') target[key] = resolve(baseDir, value);
+    }
+    targets.push(target);
+  });
+  if (problems.length > 0 || !top.success) throw new ConfigurationError(problems);
+
+  const cfg = top.data;
+  return {
+    file,
+    baseDir,
+    git: { ...cfg.git, repo: isRemote(cfg.git.repo) ? cfg.git.repo : resolve(baseDir, cfg.git.repo) },
+    stateDir: resolve(baseDir, cfg.state),
+    schedule: cfg.schedule,
+    notify: cfg.notify,
+    severity: cfg.severity,
+    redact: cfg.redact,
+    targets,
+  };
+}
+
+export function isRemote(repo: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\\]+@[^:]+:/.test(repo);
+}
+
+function issuesToProblems(issues: z.core.$ZodIssue[], prefix: Path, locate: Locate): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const path: Path = [...prefix, ...(issue.path as Path)];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ ...locate(path, key), field: fieldName([...path, key]), message: 'unknown key (check its spelling and indentation)' });
+      }
+      continue;
+    }
+    // Targets are validated one by one with their provider's schema; skip the generic record errors.
+    if (prefix.length === 0 && path[0] === 'targets' && path.length > 2) continue;
+    out.push({ ...locate(path), field: fieldName(path), message: describeIssue(issue) });
+  }
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `missing (expected ${issue.expected})`;
+  if (issue.code === 'invalid_value') return `expected one of: ${issue.values.map((v) => String(v)).join(', ')}`;
+  return issue.message;
+}
+
+function fieldName(path: Path): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+type Locate = (path: Path, key?: string) => { file: string; line?: number; column?: number };
+
+/** Finds the line of a field; a missing field points at its parent, an unknown key at the key itself. */
+function locator(doc: Document, counter: LineCounter, file: string): Locate {
+  return (path, key) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
+      if (!node) continue;
+      let target: Node = node;
+      if (n === path.length && key !== undefined && isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+        if (pair && pair.key) target = pair.key as Node;
+      } else if (n === path.length && isMap(doc.getIn(path.slice(0, n - 1), true))) {
+        const parent = doc.getIn(path.slice(0, n - 1), true);
+        const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[n - 1])) : undefined;
+        if (pair && pair.key) target = pair.key as Node;
+      }
+      if (!target.range) continue;
+      const pos = counter.linePos(target.range[0]);
+      return { file, line: pos.line, column: pos.col };
+    }
+    return { file };
+  };
+}

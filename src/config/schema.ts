@@ -1,0 +1,76 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import { CHANGE_KINDS, SEVERITIES } from '../diff/severity.js';
+
+/** The single source of truth for `driftwarden.yaml`. Every object is strict: unknown keys are errors. */
+
+const severityRule = z
+  .object({
+    path: z.string().min(1),
+    kind: z.array(z.enum(CHANGE_KINDS)).optional(),
+    severity: z.enum(SEVERITIES),
+  })
+  .strict();
+
+const regexString = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+export const TARGET_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Fields every target has; each provider adds its own (see providers/registry.ts). */
+export const targetBaseShape = {
+  name: z.string().regex(TARGET_NAME, 'lowercase letters, digits and dashes (e.g. edge-lb)'),
+  desired: z.string().min(1, 'the path of the approved file inside the Git repository'),
+  provider: z.string(),
+  mode: z.enum(['alert', 'pr', 'revert']).default('alert'),
+  ignore: z.array(z.string().min(1)).default([]),
+  severity: z.array(severityRule).default([]),
+};
+
+export const configSchema = z
+  .object({
+    git: z
+      .object({
+        repo: z.string().min(1, 'a local path or a URL of the repository holding approved configs'),
+        branch: z.string().min(1).default('main'),
+        tokenEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the NAME of an environment variable (never the token itself)')
+          .optional(),
+      })
+      .strict(),
+    state: z.string().min(1).default('.driftwarden'),
+    schedule: z
+      .string()
+      .refine((s) => cron.validate(s), { message: 'not a valid cron expression (e.g. "*/5 * * * *")' })
+      .default('*/5 * * * *'),
+    notify: z
+      .array(
+        z
+          .object({
+            webhook: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
+            timeoutMs: z.number().int().positive().max(60_000).default(5_000),
+          })
+          .strict(),
+      )
+      .default([]),
+    severity: z.array(severityRule).default([]),
+    redact: z
+      .object({ keys: z.array(regexString).default([]), patterns: z.array(regexString).default([]) })
+      .strict()
+      .default({ keys: [], patterns: [] }),
+    targets: z.array(z.record(z.string(), z.unknown())).min(1, 'at least one target'),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type SeverityRuleConfig = z.infer<typeof severityRule>;

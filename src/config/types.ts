@@ -1,0 +1,19 @@
+import type { SeverityRule } from '../diff/severity.js';
+import type { RedactionOptions } from '../diff/redact.js';
+import type { TargetBase } from '../providers/provider.js';
+
+/** A target after validation: common fields, resolved paths, and its provider's own options. */
+export type Target = TargetBase & { severity: SeverityRule[] } & Record<string, unknown>;
+
+/** A loaded, validated configuration with every relative path resolved against `baseDir`. */
+export interface Config {
+  file: string;
+  baseDir: string;
+  git: { repo: string; branch: string; tokenEnv?: string };
+  stateDir: string;
+  schedule: string;
+  notify: { webhook: string; timeoutMs: number }[];
+  severity: SeverityRule[];
+  redact: Required<RedactionOptions>;
+  targets: Target[];
+}

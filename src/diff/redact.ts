@@ -1,0 +1,90 @@
+import { createHmac } from 'node:crypto';
+import { isObject, type TreeValue } from './tree.js';
+
+/**
+ * Field names whose values are secrets. Deliberately broad: hiding a harmless value costs a
+ * reviewer a little detail, printing a password costs a rotation. `proxy_pass` and
+ * `server_tokens` are not secrets and are not matched.
+ */
+const SECRET_KEY =
+  /(password|passwd|passphrase|(^|[_-])pwd$|secret|(^|[_-])token$|^token|Token$|credential|^auth$|[_-]auth$|[a-z]Auth$|authorization|api[_-]?key|private[_-]?key|access[_-]?key|(^|[_-])key$|[a-z]Key$)/i;
+
+/** Secrets inside values, wherever they stand: URL user-info, HTTP auth headers. */
+const INLINE_PATTERNS: RegExp[] = [
+  /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(?=@)/gi,
+  /(?<=\b(?:Bearer|Basic|Token)\s+)([A-Za-z0-9._~+/=-]{6,})/g,
+];
+
+/** A key word followed by its value on one line: `password: x`, `"token": "x"`, `stats auth a:b`. */
+const KEY_VALUE = /(["']?)([A-Za-z][A-Za-z0-9_.-]*)\1(\s*[:=]\s*|[ \t]+)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;{}[\]]+)/g;
+
+export interface RedactionOptions {
+  /** Extra field-name patterns (regular expressions, case-insensitive). */
+  keys?: string[];
+  /** Extra value patterns; the first capture group (or the whole match) is hidden. */
+  patterns?: string[];
+}
+
+/**
+ * Replaces secret values with `[secret:xxxxxxxx]`, a keyed fingerprint (HMAC-SHA256 under a
+ * per-install key), so a reviewer can tell "changed" from "same" without seeing the value.
+ */
+export class Redactor {
+  private readonly extraKeys: RegExp[];
+  private readonly patterns: RegExp[];
+
+  constructor(private readonly installKey: Buffer, options: RedactionOptions = {}) {
+    this.extraKeys = (options.keys ?? []).map((k) => new RegExp(k, 'i'));
+    this.patterns = [...INLINE_PATTERNS, ...(options.patterns ?? []).map((p) => new RegExp(p, 'g'))];
+  }
+
+  fingerprint(value: string): string {
+    return `[secret:${createHmac('sha256', this.installKey).update(value).digest('hex').slice(0, 8)}]`;
+  }
+
+  isSecretKey(key: string): boolean {
+    return SECRET_KEY.test(key) || this.extraKeys.some((r) => r.test(key));
+  }
+
+  /** Redacts inline secrets (URL passwords, auth headers, user patterns) in any string. */
+  scrub(text: string): string {
+    let out = text;
+    for (const pattern of this.patterns) {
+      pattern.lastIndex = 0;
+      out = out.replace(pattern, (match: string, group?: unknown) =>
+        typeof group === 'string' && group.length > 0 ? match.replace(group, this.fingerprint(group)) : this.fingerprint(match),
+      );
+    }
+    return out;
+  }
+
+  /** A redacted copy of a tree: values under secret keys become fingerprints. */
+  tree(value: TreeValue, secret = false): TreeValue {
+    if (Array.isArray(value)) return value.map((v) => this.tree(v, secret));
+    if (isObject(value)) {
+      const out: Record<string, TreeValue> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = this.tree(v, secret || this.isSecretKey(k));
+      return out;
+    }
+    if (secret && value !== null) return this.fingerprint(String(value));
+    return typeof value === 'string' ? this.scrub(value) : value;
+  }
+
+  /** Redacts a config text line by line, for the unified diff and any text shown to people. */
+  text(text: string): string {
+    return this.scrub(text)
+      .split('\n')
+      .map((line) => this.line(line))
+      .join('\n');
+  }
+
+  private line(line: string): string {
+    KEY_VALUE.lastIndex = 0;
+    return line.replace(KEY_VALUE, (match, quote: string, key: string, sep: string, value: string) => {
+      if (!this.isSecretKey(key) || value.startsWith('[secret:')) return match;
+      const bare = value.replace(/^["']|["']$/g, '');
+      const shown = value.startsWith('"') || value.startsWith("'") ? `${value[0]}${this.fingerprint(bare)}${value[0]}` : this.fingerprint(bare);
+      return `${quote}${key}${quote}${sep}${shown}`;
+    });
+  }
+}

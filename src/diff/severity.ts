@@ -1,0 +1,55 @@
+import { globMatches } from './glob.js';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const CHANGE_KINDS = ['added', 'removed', 'changed', 'moved'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** One row of the severity table: the first row whose path glob (and kind, if given) matches wins. */
+export interface SeverityRule {
+  path: string;
+  kind?: ChangeKind[];
+  severity: Severity;
+}
+
+/**
+ * Defaults, in terms of the shared semantic model (`backends.<name>.algorithm`,
+ * `backends.<name>.servers.<name>.weight`, `frontends.<name>`). A changed balancing
+ * algorithm is critical: it is what the postmortem's outage was.
+ */
+export const DEFAULT_SEVERITY_RULES: SeverityRule[] = [
+  { path: '**.algorithm', severity: 'critical' },
+  { path: '**.balance', severity: 'critical' },
+  { path: '**.selection_policy.**', severity: 'critical' },
+  { path: 'backends.*', kind: ['removed'], severity: 'critical' },
+  { path: 'frontends.*', kind: ['removed'], severity: 'critical' },
+  { path: '**.servers.*', kind: ['added', 'removed', 'moved'], severity: 'high' },
+  { path: '**.servers.*.address', severity: 'high' },
+  { path: '**.weight', severity: 'high' },
+  { path: '**.{state,disabled,maintenance,backup,down,drain}', severity: 'high' },
+  { path: '**.{acl,acls,routes,route,rules,tls,ssl,certificates}', severity: 'high' },
+  { path: '**.{acl,acls,routes,route,rules,tls,ssl,certificates}.**', severity: 'high' },
+  { path: '**.{bind,listen,default_backend,use_backend}', severity: 'high' },
+  { path: '**.{timeout*,retries,retry*,health*,check*,maxconn,max_fails,fail_timeout}', severity: 'medium' },
+  { path: '**.{timeout*,health*,check*}.**', severity: 'medium' },
+  { path: '**.{log*,access_log,error_log}', severity: 'low' },
+];
+
+export const DEFAULT_SEVERITY: Severity = 'low';
+
+export function severityOf(path: string, kind: ChangeKind, rules: readonly SeverityRule[]): Severity {
+  for (const rule of rules) {
+    if (rule.kind && !rule.kind.includes(kind)) continue;
+    if (globMatches(rule.path, path)) return rule.severity;
+  }
+  return DEFAULT_SEVERITY;
+}
+
+export function maxSeverity(items: readonly { severity: Severity }[]): Severity | undefined {
+  let best: number | undefined;
+  for (const { severity } of items) {
+    const rank = SEVERITIES.indexOf(severity);
+    if (best === undefined || rank < best) best = rank;
+  }
+  return best === undefined ? undefined : SEVERITIES[best];
+}

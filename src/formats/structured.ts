@@ -1,0 +1,106 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ParseError } from '../errors.js';
+import { normalizeText } from '../diff/normalize.js';
+import { canonicalJson, identityKey, joinPath, type ConfigTree, type TreeValue } from '../diff/tree.js';
+
+const MAX_DEPTH = 200;
+const MAX_ALIAS_EXPANSIONS = 10_000;
+
+/**
+ * Parses YAML or JSON (a YAML subset) into a ConfigTree with a line for every path.
+ * Errors never quote the source text, so a secret on a bad line is not echoed.
+ */
+export function parseStructured(text: string, origin: string, format: 'yaml' | 'json'): ConfigTree {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const first = doc.errors[0];
+  if (first) {
+    const line = first.pos ? lineCounter.linePos(first.pos[0]).line : undefined;
+    throw new ParseError(origin, line, `invalid ${format.toUpperCase()} (${first.code.toLowerCase().replace(/_/g, ' ')})`);
+  }
+  const lines = new Map<string, number>();
+  const walker = new Walker(doc, lineCounter, lines, origin);
+  const root = doc.contents ? walker.walk(doc.contents as Node, '', 0) : null;
+  return { format, root, normalized: normalizeText(text), canonical: canonicalJson(root), lines };
+}
+
+/** Two linear passes: `value` builds the tree, `record` maps each path to its source line. */
+class Walker {
+  private aliases = 0;
+  constructor(
+    private readonly doc: Document,
+    private readonly counter: LineCounter,
+    private readonly lines: Map<string, number>,
+    private readonly origin: string,
+  ) {}
+
+  walk(node: Node, path: string, depth: number): TreeValue {
+    const value = this.value(node, depth);
+    this.record(node, value, path, depth);
+    return value;
+  }
+
+  private lineOf(node: Node): number | undefined {
+    return node.range ? this.counter.linePos(node.range[0]).line : undefined;
+  }
+
+  private resolve(node: Node, depth: number): Node {
+    if (depth > MAX_DEPTH) throw new ParseError(this.origin, this.lineOf(node), `nesting deeper than ${MAX_DEPTH} levels`);
+    if (!isAlias(node)) return node;
+    if (++this.aliases > MAX_ALIAS_EXPANSIONS) {
+      throw new ParseError(this.origin, this.lineOf(node), 'too many alias expansions (possible alias bomb)');
+    }
+    const target = node.resolve(this.doc);
+    if (!target) throw new ParseError(this.origin, this.lineOf(node), `unresolved alias *${node.source}`);
+    return this.resolve(target as Node, depth + 1);
+  }
+
+  private value(raw: Node, depth: number): TreeValue {
+    const node = this.resolve(raw, depth);
+    if (isScalar(node)) return toScalar(node.value);
+    if (isMap(node)) {
+      const out: Record<string, TreeValue> = {};
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : String(pair.key);
+        out[key] = pair.value ? this.value(pair.value as Node, depth + 1) : null;
+      }
+      return out;
+    }
+    if (isSeq(node)) return node.items.map((item) => (item ? this.value(item as Node, depth + 1) : null));
+    return null;
+  }
+
+  private record(raw: Node, value: TreeValue, path: string, depth: number): void {
+    if (depth > MAX_DEPTH) return;
+    const line = this.lineOf(raw);
+    if (line !== undefined && !this.lines.has(path)) this.lines.set(path, line);
+    if (isAlias(raw)) return; // lines of an alias's target belong to the anchor's place
+    if (isMap(raw) && value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const pair of raw.items) {
+        const keyNode = pair.key as Node | null;
+        const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : String(pair.key);
+        const childPath = joinPath(path, key);
+        const keyLine = keyNode ? this.lineOf(keyNode) : undefined;
+        if (keyLine !== undefined) this.lines.set(childPath, keyLine);
+        if (pair.value) this.record(pair.value as Node, value[key] ?? null, childPath, depth + 1);
+      }
+    } else if (isSeq(raw) && Array.isArray(value)) {
+      const key = identityKey(value);
+      raw.items.forEach((item, i) => {
+        const v = value[i] ?? null;
+        const childPath = key && v && typeof v === 'object' && !Array.isArray(v) ? joinPath(path, String(v[key])) : `${path}[${i}]`;
+        if (item) this.record(item as Node, v, childPath, depth + 1);
+      });
+    }
+  }
+}
+
+function toScalar(v: unknown): TreeValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}

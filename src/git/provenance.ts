@@ -1,0 +1,108 @@
+import type { GitSource } from './source.js';
+
+/** Where the live content came from, as far as Git knows. */
+export type Provenance =
+  | ({ kind: 'stale'; commit: string; date: string; subject: string } & SearchInfo)
+  | ({ kind: 'unapproved'; branch: string; commit: string; date: string; subject: string } & SearchInfo)
+  | ({ kind: 'unknown-origin' } & SearchInfo);
+
+interface SearchInfo {
+  /** Commits examined. */
+  searched: number;
+  /** True when the search stopped at the limit before the history ended. */
+  truncated: boolean;
+}
+
+export interface ProvenanceQuery {
+  path: string;
+  /** Canonical form of the live content. */
+  liveCanonical: string;
+  /** Canonical form of a file version (the same parser as the live side); throws when unparsable. */
+  canonicalOf(text: string): string;
+  /** The approved tip, which is known to differ and is skipped. */
+  tip: string;
+  limit?: number;
+}
+
+interface FileVersion {
+  commit: string;
+  date: string;
+  subject: string;
+  blob: string;
+}
+
+const DEFAULT_LIMIT = 1_000;
+
+/**
+ * Searches the approved branch's history of the file (newest first), then unmerged branches,
+ * for a version whose canonical form equals the live one. Bounded by `limit` commits in all.
+ */
+export async function findProvenance(git: GitSource, q: ProvenanceQuery): Promise<Provenance> {
+  const limit = q.limit ?? DEFAULT_LIMIT;
+  let searched = 0;
+  let truncated = false;
+  const cache = new Map<string, boolean>();
+
+  const matches = async (versions: FileVersion[]): Promise<FileVersion | undefined> => {
+    const unknown = [...new Set(versions.map((v) => v.blob).filter((b) => !cache.has(b)))];
+    const blobs = await git.readBlobs(unknown);
+    for (const id of unknown) {
+      const blob = blobs.get(id);
+      let same = false;
+      if (blob) {
+        try {
+          same = q.canonicalOf(blob.toString('utf8')) === q.liveCanonical;
+        } catch {
+          same = false; // an old version that does not parse cannot be the live one
+        }
+      }
+      cache.set(id, same);
+    }
+    return versions.find((v) => cache.get(v.blob));
+  };
+
+  const approved = await fileLog(git, [git.branchRef], q.path, limit + 1);
+  const older = approved.filter((v) => v.commit !== q.tip);
+  if (approved.length > limit) truncated = true;
+  const earlier = older.slice(0, limit);
+  searched += earlier.length;
+  const stale = await matches(earlier);
+  if (stale) return { kind: 'stale', commit: stale.commit, date: stale.date, subject: stale.subject, searched, truncated };
+
+  const refs = (await git.raw(['for-each-ref', '--format=%(refname)', `--no-merged=${git.branchRef}`, 'refs/remotes/origin/']))
+    .split('\n')
+    .filter((r) => r && r !== git.branchRef && !r.endsWith('/HEAD'));
+  for (const ref of refs) {
+    const budget = limit - searched;
+    if (budget <= 0) {
+      truncated = true;
+      break;
+    }
+    const versions = await fileLog(git, [ref, '--not', git.branchRef], q.path, budget + 1);
+    if (versions.length > budget) truncated = true;
+    const slice = versions.slice(0, budget);
+    searched += slice.length;
+    const hit = await matches(slice);
+    if (hit) {
+      const branch = ref.replace(/^refs\/remotes\/origin\//, '');
+      return { kind: 'unapproved', branch, commit: hit.commit, date: hit.date, subject: hit.subject, searched, truncated };
+    }
+  }
+  return { kind: 'unknown-origin', searched, truncated };
+}
+
+/** Commits that changed `path` (newest first) with the file's blob id after each commit. */
+async function fileLog(git: GitSource, revs: string[], path: string, max: number): Promise<FileVersion[]> {
+  const out = await git.raw(['log', `--max-count=${max}`, '--format=%x1e%H%x1f%cI%x1f%s', '--raw', '--no-abbrev', '--no-renames', ...revs, '--', path]);
+  const versions: FileVersion[] = [];
+  for (const record of out.split('\x1e')) {
+    if (!record.trim()) continue;
+    const [head = '', ...rest] = record.split('\n');
+    const [commit = '', date = '', subject = ''] = head.split('\x1f');
+    const raw = rest.find((l) => l.startsWith(':'));
+    const blob = raw?.split(/\s+/)[3];
+    if (!blob || /^0+$/.test(blob)) continue; // the file was deleted in this commit
+    versions.push({ commit, date, subject, blob });
+  }
+  return versions;
+}

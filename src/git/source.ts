@@ -1,0 +1,106 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { GitSourceError } from '../errors.js';
+import { gitAuthEnv, scrubSecrets } from './auth.js';
+import { readBlobs } from './batch.js';
+
+/** The approved commit a pass compares with, and whether it is fresh. */
+export interface GitState {
+  commit: string;
+  branch: string;
+  /** True when the last fetch failed and an older fetched commit is used. */
+  stale: boolean;
+  /** ISO time of the last successful fetch. */
+  fetchedAt: string;
+  /** Why the fetch failed, scrubbed of credentials (only when stale). */
+  error?: string;
+}
+
+export interface GitSourceOptions {
+  repo: string;
+  branch: string;
+  token?: string;
+  /** Folder of this repository's cache inside the state folder. */
+  cacheDir: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The approved source: a bare clone in the state folder, fetched each pass. Remote branches
+ * are kept as `refs/remotes/origin/*`, so provenance can search unmerged branches too.
+ */
+export class GitSource {
+  readonly gitDir: string;
+  private readonly git: SimpleGit;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly options: GitSourceOptions) {
+    this.gitDir = join(options.cacheDir, 'repo.git');
+    this.env = { ...process.env, ...gitAuthEnv(options.token) };
+    mkdirSync(options.cacheDir, { recursive: true });
+    this.git = simpleGit({ baseDir: options.cacheDir, timeout: { block: options.timeoutMs ?? 60_000 } }).env(this.env);
+  }
+
+  get branchRef(): string {
+    return `refs/remotes/origin/${this.options.branch}`;
+  }
+
+  /** Fetches the approved branch (and the others, for provenance); falls back to the last fetch. */
+  async sync(): Promise<GitState> {
+    const fetchedFile = join(this.options.cacheDir, 'fetched-at');
+    try {
+      if (!existsSync(join(this.gitDir, 'HEAD'))) {
+        await this.git.raw(['init', '--bare', '--quiet', this.gitDir]);
+      }
+      await this.raw(['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, '+refs/heads/*:refs/remotes/origin/*']);
+    } catch (err) {
+      const reason = scrubSecrets((err as Error).message, this.options.token).trim().split('\n').slice(-3).join(' ');
+      const commit = await this.resolve(this.branchRef);
+      if (!commit || !existsSync(fetchedFile)) {
+        throw new GitSourceError(`cannot fetch ${this.displayRepo()} and no earlier fetch exists: ${reason}`, { cause: err });
+      }
+      return { commit, branch: this.options.branch, stale: true, fetchedAt: readFileSync(fetchedFile, 'utf8').trim(), error: reason };
+    }
+    const commit = await this.resolve(this.branchRef);
+    if (!commit) {
+      throw new GitSourceError(`branch ${JSON.stringify(this.options.branch)} not found in ${this.displayRepo()}; check git.branch`);
+    }
+    const fetchedAt = new Date().toISOString();
+    writeFileSync(fetchedFile, fetchedAt);
+    return { commit, branch: this.options.branch, stale: false, fetchedAt };
+  }
+
+  /** The file's content at a commit, or null when the file does not exist there. */
+  async readFile(commit: string, path: string): Promise<string | null> {
+    const blobs = await readBlobs(this.gitDir, [`${commit}:${path}`], this.env);
+    const blob = blobs.get(`${commit}:${path}`);
+    return blob ? blob.toString('utf8') : null;
+  }
+
+  async readBlobs(ids: readonly string[]): Promise<Map<string, Buffer>> {
+    return readBlobs(this.gitDir, ids, this.env);
+  }
+
+  /** Full commit id of a ref, or undefined. */
+  async resolve(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `git` with the bare clone as the repository; messages are scrubbed of credentials. */
+  async raw(args: string[]): Promise<string> {
+    try {
+      return await this.git.raw(['--git-dir', this.gitDir, ...args]);
+    } catch (err) {
+      throw new GitSourceError(scrubSecrets((err as Error).message, this.options.token), { cause: err });
+    }
+  }
+
+  displayRepo(): string {
+    return scrubSecrets(this.options.repo, this.options.token);
+  }
+}

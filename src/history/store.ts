@@ -1,0 +1,196 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { canonicalJson } from '../diff/tree.js';
+import { HistoryError } from '../errors.js';
+import { eventHash } from './chain.js';
+import type { HistoryEvent, HistoryFilter, NewEvent, VerifyResult } from './events.js';
+import { SCHEMA } from './schema.js';
+import { emptyState, type TargetState } from './target-state.js';
+
+const JSON_FIELDS = ['changes', 'provenance', 'data'] as const;
+
+interface Row {
+  id: number;
+  time: string;
+  target: string | null;
+  type: string;
+  commit_sha: string | null;
+  approved_hash: string | null;
+  live_hash: string | null;
+  fingerprint: string | null;
+  severity: string | null;
+  changes: string | null;
+  provenance: string | null;
+  actor: string;
+  reason: string | null;
+  data: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * The append-only, hash-chained event log and the per-target state it summarises, in one
+ * SQLite file (WAL, synchronous=FULL). An event and its state update commit together.
+ */
+export class HistoryStore {
+  private readonly db: Database.Database;
+
+  constructor(readonly file: string, private readonly now: () => Date = () => new Date()) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      this.db = new Database(file, { timeout: 10_000 });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      throw new HistoryError(`cannot open history database ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Appends one event (and optionally the target's new state) in one transaction. */
+  append(event: NewEvent, state?: TargetState): HistoryEvent {
+    return this.db.transaction(() => {
+      const last = this.db.prepare('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
+      const base: Omit<HistoryEvent, 'hash'> = {
+        id: (last?.id ?? 0) + 1,
+        time: this.now().toISOString(),
+        target: event.target ?? null,
+        type: event.type,
+        commit: event.commit ?? null,
+        approvedHash: event.approvedHash ?? null,
+        liveHash: event.liveHash ?? null,
+        fingerprint: event.fingerprint ?? null,
+        severity: event.severity ?? null,
+        changes: event.changes ?? null,
+        provenance: event.provenance ?? null,
+        actor: event.actor,
+        reason: event.reason ?? null,
+        data: event.data ?? null,
+        prevHash: last?.hash ?? '',
+      };
+      const stored: HistoryEvent = { ...base, hash: eventHash(normalise(base)) };
+      this.db
+        .prepare(
+          `INSERT INTO events (id, time, target, type, commit_sha, approved_hash, live_hash, fingerprint, severity,
+             changes, provenance, actor, reason, data, prev_hash, hash)
+           VALUES (@id, @time, @target, @type, @commit, @approvedHash, @liveHash, @fingerprint, @severity,
+             @changes, @provenance, @actor, @reason, @data, @prevHash, @hash)`,
+        )
+        .run({ ...stored, ...jsonColumns(stored) });
+      if (state) this.saveState({ ...state, lastEventId: stored.id });
+      return stored;
+    })();
+  }
+
+  /** The stored state of a target, or the empty state if it was never checked. */
+  state(target: string): TargetState {
+    const row = this.db.prepare('SELECT json FROM target_state WHERE name = ?').get(target) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as TargetState) : emptyState(target);
+  }
+
+  states(): TargetState[] {
+    const rows = this.db.prepare('SELECT json FROM target_state ORDER BY name').all() as { json: string }[];
+    return rows.map((r) => JSON.parse(r.json) as TargetState);
+  }
+
+  /** Updates the state without an event (a repeated check that found nothing new). */
+  saveState(state: TargetState): void {
+    this.db.prepare('INSERT INTO target_state (name, json) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET json = excluded.json').run(state.name, JSON.stringify(state));
+  }
+
+  /** Global facts such as the Git freshness (`git.stale`). */
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  query(filter: HistoryFilter = {}): HistoryEvent[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (filter.target) {
+      where.push('target = @target');
+      params.target = filter.target;
+    }
+    if (filter.type) {
+      const family = filter.type.endsWith('.') ? filter.type : `${filter.type}.`;
+      where.push("(type = @type OR substr(type, 1, length(@family)) = @family)");
+      params.type = filter.type;
+      params.family = family;
+    }
+    if (filter.since) {
+      where.push('time >= @since');
+      params.since = filter.since;
+    }
+    const limit = Math.max(1, Math.min(filter.limit ?? 100, 100_000));
+    const sql = `SELECT * FROM (SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY id DESC LIMIT ${limit}) ORDER BY id ASC`;
+    return (this.db.prepare(sql).all(params) as Row[]).map(fromRow);
+  }
+
+  /** Walks the whole chain; the first event whose link or content hash is wrong is named. */
+  verify(): VerifyResult {
+    let prev = '';
+    let expectedId = 1;
+    let count = 0;
+    for (const row of this.db.prepare('SELECT * FROM events ORDER BY id ASC').iterate() as IterableIterator<Row>) {
+      count++;
+      if (row.id !== expectedId) return { ok: false, events: count, badId: row.id, reason: `event ${expectedId} is missing` };
+      if (row.prev_hash !== prev) return { ok: false, events: count, badId: row.id, reason: 'link to the previous event is broken' };
+      let event: HistoryEvent;
+      try {
+        event = fromRow(row);
+      } catch {
+        return { ok: false, events: count, badId: row.id, reason: 'stored content is not valid JSON' };
+      }
+      const { hash, ...rest } = event;
+      if (eventHash(normalise(rest)) !== hash) return { ok: false, events: count, badId: row.id, reason: 'content does not match its hash' };
+      prev = row.hash;
+      expectedId++;
+    }
+    return { ok: true, events: count, head: prev };
+  }
+}
+
+/** Round-trips JSON fields so that the hash is computed over exactly what is stored. */
+function normalise<T extends Omit<HistoryEvent, 'hash'>>(e: T): T {
+  const out = { ...e };
+  for (const f of JSON_FIELDS) (out as Record<string, unknown>)[f] = e[f] === null ? null : JSON.parse(canonicalJson(e[f]));
+  return out;
+}
+
+function jsonColumns(e: HistoryEvent): Record<(typeof JSON_FIELDS)[number], string | null> {
+  return {
+    changes: e.changes === null ? null : canonicalJson(e.changes),
+    provenance: e.provenance === null ? null : canonicalJson(e.provenance),
+    data: e.data === null ? null : canonicalJson(e.data),
+  };
+}
+
+function fromRow(r: Row): HistoryEvent {
+  return {
+    id: r.id,
+    time: r.time,
+    target: r.target,
+    type: r.type,
+    commit: r.commit_sha,
+    approvedHash: r.approved_hash,
+    liveHash: r.live_hash,
+    fingerprint: r.fingerprint,
+    severity: r.severity as HistoryEvent['severity'],
+    changes: r.changes === null ? null : JSON.parse(r.changes),
+    provenance: r.provenance === null ? null : JSON.parse(r.provenance),
+    actor: r.actor,
+    reason: r.reason,
+    data: r.data === null ? null : JSON.parse(r.data),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

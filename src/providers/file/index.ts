@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ObserveError } from '../../errors.js';
+import { FORMATS, formatFromPath, parseFormat } from '../../formats/index.js';
+import type { Provider, TargetBase } from '../provider.js';
+
+const options = {
+  /** The live file (relative to the config file). */
+  path: z.string().min(1),
+  /** yaml | json | text; default from the desired file's extension. */
+  format: z.enum(FORMATS).optional(),
+};
+
+type FileOptions = { path: string; format?: (typeof FORMATS)[number] };
+
+/** A live config file on this machine: the simplest target, and the model for the others. */
+export const fileProvider: Provider<FileOptions> = {
+  kind: 'file',
+  options,
+  pathOptions: ['path'],
+  async observe(target, ctx) {
+    try {
+      const text = await readFile(target.path, { encoding: 'utf8', signal: ctx.signal });
+      return { text, origin: target.path, facts: {} };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const hint =
+        code === 'ENOENT'
+          ? 'the live file does not exist; check the target\'s `path`'
+          : code === 'EACCES'
+            ? 'permission denied; run driftwarden as a user that can read it'
+            : (err as Error).message;
+      throw new ObserveError(`cannot read live file ${target.path}: ${hint}`, { cause: err });
+    }
+  },
+  parse(text, origin, target: TargetBase & FileOptions) {
+    return parseFormat(text, origin, target.format ?? formatFromPath(target.desired));
+  },
+};

@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+import type { ConfigTree } from '../diff/tree.js';
+
+/** What a provider read from the running system: the live config text, and where it came from. */
+export interface LiveSnapshot {
+  text: string;
+  /** Where the text came from, for messages: a file path or an API URL. */
+  origin: string;
+  /** Provider-specific facts shown to the user (pid, reload time, ...). */
+  facts: Record<string, string | number>;
+}
+
+/** The settings every target has, whatever its provider. */
+export interface TargetBase {
+  name: string;
+  desired: string;
+  provider: string;
+  mode: 'alert' | 'pr' | 'revert';
+  ignore: string[];
+}
+
+/** Context handed to providers: where relative paths start, and a deadline. */
+export interface ProviderContext {
+  baseDir: string;
+  signal: AbortSignal;
+}
+
+/**
+ * One kind of load balancer (or plain file). Registered once in `registry.ts`.
+ * `observe` reads and never writes; `parse` is pure and throws ParseError with a line.
+ */
+export interface Provider<Options extends object = Record<string, unknown>> {
+  readonly kind: string;
+  /** The provider's own target fields, merged into the target schema (unknown keys are errors). */
+  readonly options: z.ZodRawShape;
+  /** Option names holding file paths, resolved against the config file's folder. */
+  readonly pathOptions?: readonly string[];
+  observe(target: TargetBase & Options, ctx: ProviderContext): Promise<LiveSnapshot>;
+  parse(text: string, origin: string, target: TargetBase & Options): ConfigTree;
+}

@@ -1,0 +1,17 @@
+import { fileProvider } from './file/index.js';
+import type { Provider } from './provider.js';
+
+/** The one table of providers: adding a load balancer is one folder and one line here. */
+export const PROVIDERS: Record<string, Provider<any>> = {
+  file: fileProvider,
+};
+
+export function providerKinds(): string[] {
+  return Object.keys(PROVIDERS);
+}
+
+export function getProvider(kind: string): Provider<any> {
+  const provider = PROVIDERS[kind];
+  if (!provider) throw new Error(`unknown provider ${kind}`);
+  return provider;
+}
