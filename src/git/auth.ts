@@ -3,7 +3,7 @@
  * the remote URL, so no token shows in `ps`, in `.git/config`, or in git's own messages.
  */
 export function gitAuthEnv(token: string | undefined): Record<string, string> {
-  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', SSH_ASKPASS: 'echo' };
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
   if (token) {
     const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
     env.GIT_CONFIG_COUNT = '1';
@@ -11,6 +11,18 @@ export function gitAuthEnv(token: string | undefined): Record<string, string> {
     env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
   }
   return env;
+}
+
+/** Variables git may need from our environment; nothing else reaches it (no EDITOR, no pager). */
+const PASSED = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'SSH_AUTH_SOCK', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+
+export function gitEnv(token: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of PASSED) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return { ...env, ...gitAuthEnv(token) };
 }
 
 /** Removes every form of the token and any URL password from a message before it is shown. */

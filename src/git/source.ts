@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitSourceError } from '../errors.js';
-import { gitAuthEnv, scrubSecrets } from './auth.js';
+import { gitEnv, scrubSecrets } from './auth.js';
 import { readBlobs } from './batch.js';
 
 /** The approved commit a pass compares with, and whether it is fresh. */
@@ -37,9 +37,14 @@ export class GitSource {
 
   constructor(private readonly options: GitSourceOptions) {
     this.gitDir = join(options.cacheDir, 'repo.git');
-    this.env = { ...process.env, ...gitAuthEnv(options.token) };
-    mkdirSync(options.cacheDir, { recursive: true });
-    this.git = simpleGit({ baseDir: options.cacheDir, timeout: { block: options.timeoutMs ?? 60_000 } }).env(this.env);
+    this.env = gitEnv(options.token);
+    mkdirSync(this.gitDir, { recursive: true });
+    this.git = simpleGit({
+      baseDir: this.gitDir,
+      timeout: { block: options.timeoutMs ?? 60_000 },
+      // simple-git refuses GIT_* variables unless named: these carry the prompt guard and the token.
+      allowEnvironment: Object.keys(this.env).filter((k) => k.startsWith('GIT_')),
+    }).env(this.env);
   }
 
   get branchRef(): string {
@@ -51,7 +56,7 @@ export class GitSource {
     const fetchedFile = join(this.options.cacheDir, 'fetched-at');
     try {
       if (!existsSync(join(this.gitDir, 'HEAD'))) {
-        await this.git.raw(['init', '--bare', '--quiet', this.gitDir]);
+        await this.git.raw(['init', '--bare', '--quiet']);
       }
       await this.raw(['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, '+refs/heads/*:refs/remotes/origin/*']);
     } catch (err) {
@@ -91,10 +96,10 @@ export class GitSource {
     }
   }
 
-  /** `git` with the bare clone as the repository; messages are scrubbed of credentials. */
+  /** `git` run inside the bare clone; messages are scrubbed of credentials. */
   async raw(args: string[]): Promise<string> {
     try {
-      return await this.git.raw(['--git-dir', this.gitDir, ...args]);
+      return await this.git.raw(args);
     } catch (err) {
       throw new GitSourceError(scrubSecrets((err as Error).message, this.options.token), { cause: err });
     }

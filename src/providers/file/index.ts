@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { ObserveError } from '../../errors.js';
 import { FORMATS, formatFromPath, parseFormat } from '../../formats/index.js';
@@ -21,7 +22,7 @@ export const fileProvider: Provider<FileOptions> = {
   async observe(target, ctx) {
     try {
       const text = await readFile(target.path, { encoding: 'utf8', signal: ctx.signal });
-      return { text, origin: target.path, facts: {} };
+      return { text, origin: displayPath(target.path, ctx.baseDir), facts: {} };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const hint =
@@ -37,3 +38,9 @@ export const fileProvider: Provider<FileOptions> = {
     return parseFormat(text, origin, target.format ?? formatFromPath(target.desired));
   },
 };
+
+/** Paths inside the config's folder are shown relative to it; others stay absolute. */
+function displayPath(path: string, baseDir: string): string {
+  const rel = relative(baseDir, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

@@ -1,0 +1,82 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigurationError, DriftwardenError, errorMessage } from '../errors.js';
+import { checkCommand } from './check.js';
+import { diffCommand } from './diff.js';
+import { historyCommand, verifyCommand } from './history.js';
+import { EXIT, printJson, processIo, type Io } from './io.js';
+import { statusCommand } from './status.js';
+import { validateCommand } from './validate.js';
+
+/** Builds the CLI. Each command file parses nothing itself and returns an exit code. */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('driftwarden')
+    .description('Keeps live load-balancer configuration equal to the version approved in Git.')
+    .option('-c, --config <path>', 'config file', 'driftwarden.yaml')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+  const global = () => program.opts<{ config: string }>();
+  const run = (fn: () => Promise<number>) => async () => setExit(await fn());
+
+  program
+    .command('check')
+    .description('compare every (or the named) target with Git; records transitions; exit 0 in sync, 2 drift, 1 error')
+    .argument('[targets...]', 'target names (default: all)')
+    .option('--json', 'machine-readable output')
+    .action((names: string[], opts: { json?: boolean }) => run(() => checkCommand(io, global(), names, opts))());
+  program
+    .command('diff')
+    .description('semantic change list and unified diff of one target')
+    .argument('<target>', 'target name')
+    .option('--json', 'machine-readable output')
+    .action((name: string, opts: { json?: boolean }) => run(() => diffCommand(io, global(), name, opts))());
+  program
+    .command('status')
+    .description('last known state of every target, from history (no network)')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => run(() => statusCommand(io, global(), opts))());
+  const history = program
+    .command('history')
+    .description('query the event history')
+    .option('--target <name>', 'only this target')
+    .option('--type <type>', 'event type or family (drift, drift.detected, git, ...)')
+    .option('--since <when>', 'duration such as 2h, 7d, or an ISO time')
+    .option('--limit <n>', 'newest N events', '50')
+    .option('--json', 'machine-readable output')
+    .action((opts) => run(() => historyCommand(io, global(), opts))());
+  history
+    .command('verify')
+    .description('walk the hash chain; exit 1 naming the first bad event')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => run(() => verifyCommand(io, global(), opts))());
+  program
+    .command('validate')
+    .description('validate the config file and every target\'s approved file')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => run(() => validateCommand(io, global(), opts))());
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.error;
+    if (json) printJson(io, { error: { code: err instanceof DriftwardenError ? err.code : 'internal', message: errorMessage(err), ...(err instanceof ConfigurationError ? { problems: err.problems } : {}) } });
+    if (err instanceof ConfigurationError) {
+      io.err(`error: invalid configuration (${err.problems.length} problem(s)):`);
+      for (const line of err.message.split('\n')) io.err(`  ${line}`);
+    } else if (err instanceof DriftwardenError) {
+      io.err(`error: ${err.message}`);
+    } else {
+      io.err(`error: unexpected failure: ${errorMessage(err)}`);
+      if (process.env.DRIFTWARDEN_DEBUG) io.err(String((err as Error).stack));
+    }
+    return EXIT.error;
+  }
+}

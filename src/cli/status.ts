@@ -1,0 +1,53 @@
+import { loadConfig } from '../config/load.js';
+import { join } from 'node:path';
+import { HistoryStore } from '../history/store.js';
+import { describeChange } from '../diff/describe.js';
+import type { GlobalOptions } from './context.js';
+import { EXIT, JSON_SCHEMA_VERSION, paint, printJson, type Io } from './io.js';
+import { provenanceLine } from './render.js';
+
+/** `driftwarden status [--json]`: the last known state of every target, from history. No network. */
+export async function statusCommand(io: Io, global: GlobalOptions, opts: { json?: boolean }): Promise<number> {
+  const config = loadConfig(global.config);
+  const history = new HistoryStore(join(config.stateDir, 'history.db'));
+  try {
+    const targets = config.targets.map((t) => {
+      const s = history.state(t.name);
+      return {
+        name: t.name,
+        provider: t.provider,
+        mode: t.mode,
+        status: s.status,
+        since: s.since,
+        lastChecked: s.lastChecked,
+        commit: s.commit,
+        fingerprint: s.fingerprint,
+        severity: s.severity,
+        changeCount: s.changeCount,
+        topChanges: s.topChanges,
+        provenance: s.provenance,
+        error: s.error,
+      };
+    });
+    const gitStale = history.getMeta('git.stale') === 'true';
+    if (opts.json) {
+      printJson(io, { schemaVersion: JSON_SCHEMA_VERSION, command: 'status', git: { stale: gitStale }, targets });
+      return EXIT.ok;
+    }
+    if (gitStale) io.out(paint(io, 'yellow', 'git: stale (the last fetch failed); see `driftwarden history --type git`'));
+    for (const t of targets) {
+      const since = t.since ? ` since ${t.since}` : '';
+      const checked = t.lastChecked ? `, last checked ${t.lastChecked}` : '';
+      if (t.status === 'unknown') io.out(`${t.name.padEnd(20)} never checked (run driftwarden check)`);
+      else io.out(`${t.name.padEnd(20)} ${t.status}${since}${checked}`);
+      if (t.status === 'drifted') {
+        io.out(`  ${t.severity}, ${t.changeCount} change(s)${t.topChanges[0] ? `; ${describeChange(t.topChanges[0])}` : ''}`);
+        if (t.provenance) io.out(`  provenance: ${provenanceLine(t.provenance)}`);
+      }
+      if (t.status === 'error' && t.error) io.out(`  ${t.error}`);
+    }
+    return EXIT.ok;
+  } finally {
+    history.close();
+  }
+}

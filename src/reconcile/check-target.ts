@@ -1,0 +1,92 @@
+import type { Target } from '../config/types.js';
+import { DEFAULT_SEVERITY_RULES } from '../diff/severity.js';
+import { findProvenance, type Provenance } from '../git/provenance.js';
+import type { GitState } from '../git/source.js';
+import type { TargetState } from '../history/target-state.js';
+import { getProvider } from '../providers/registry.js';
+import { compareConfigs, type Comparison } from './compare.js';
+import { decide, modeNote, type Decision, type Outcome } from './decide.js';
+import { observeTarget } from './observe.js';
+import type { TargetResult } from './result.js';
+import type { Runtime } from './runtime.js';
+
+const TOP_CHANGES = 5;
+
+/** Everything one check of one target produced, before anything is recorded. */
+export interface TargetCheck {
+  target: Target;
+  result: TargetResult;
+  decision: Decision;
+  next: TargetState;
+  comparison: Comparison | null;
+}
+
+/** observe -> compare -> provenance -> decide, for one target. Reads only; records nothing. */
+export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date): Promise<TargetCheck> {
+  const previous = rt.history.state(target.name);
+  const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir);
+  let outcome: Outcome;
+  let comparison: Comparison | null = null;
+  let provenance: Provenance | null = null;
+  if (obs.kind === 'failed') {
+    outcome = { kind: 'failed', stage: obs.stage, message: rt.redactor.scrub(obs.message) };
+  } else {
+    const rules = [...target.severity, ...rt.config.severity, ...DEFAULT_SEVERITY_RULES];
+    comparison = compareConfigs(obs.approved, obs.live, { rules, ignore: target.ignore, redactor: rt.redactor });
+    outcome = { kind: 'compared', comparison };
+    if (!comparison.inSync) {
+      // Provenance is a history search: reuse it while the drift stays the same.
+      provenance =
+        previous.fingerprint === comparison.fingerprint && previous.provenance
+          ? previous.provenance
+          : await findProvenance(rt.git, {
+              path: target.desired,
+              liveCanonical: obs.live.canonical,
+              canonicalOf: (text) => getProvider(target.provider).parse(text, target.desired, target).canonical,
+              tip: gitState.commit,
+            });
+    }
+  }
+  const decision = decide(previous, outcome, target.mode);
+  const nowIso = now.toISOString();
+  const status = outcome.kind === 'failed' ? 'error' : outcome.comparison.inSync ? 'in-sync' : 'drifted';
+  const changed = decision.event !== null || previous.status !== status;
+  const next: TargetState = {
+    name: target.name,
+    status,
+    since: changed ? nowIso : (previous.since ?? nowIso),
+    lastChecked: nowIso,
+    commit: gitState.commit,
+    fingerprint: comparison?.fingerprint ?? null,
+    severity: comparison?.severity ?? null,
+    topChanges: comparison?.changes.slice(0, TOP_CHANGES) ?? [],
+    changeCount: comparison?.changes.length ?? 0,
+    provenance,
+    error: outcome.kind === 'failed' ? outcome.message : null,
+    lastEventId: previous.lastEventId,
+  };
+  const notes: string[] = [];
+  if (gitState.stale) notes.push(`git: stale, last fetched ${gitState.fetchedAt}`);
+  const note = status === 'drifted' ? modeNote(target.mode) : undefined;
+  if (note) notes.push(note);
+  const result: TargetResult = {
+    name: target.name,
+    provider: target.provider,
+    mode: target.mode,
+    status,
+    since: next.since,
+    commit: gitState.commit,
+    approvedHash: comparison?.approvedHash ?? null,
+    liveHash: comparison?.liveHash ?? null,
+    fingerprint: next.fingerprint,
+    severity: next.severity,
+    changes: comparison?.changes ?? [],
+    provenance,
+    error: outcome.kind === 'failed' ? { stage: outcome.stage, message: outcome.message } : null,
+    event: decision.event,
+    notes,
+    live: obs.kind === 'observed' ? { origin: obs.snapshot.origin, facts: obs.snapshot.facts } : null,
+    approved: { origin: `${target.desired}@${gitState.commit.slice(0, 12)}` },
+  };
+  return { target, result, decision, next, comparison };
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Config } from '../config/types.js';
+import { Redactor } from '../diff/redact.js';
+import { GitSource } from '../git/source.js';
+import { HistoryStore } from '../history/store.js';
+import { loadInstallKey } from '../state/install-key.js';
+
+/** Everything a command needs, opened once from a loaded config. */
+export interface Runtime {
+  config: Config;
+  git: GitSource;
+  history: HistoryStore;
+  redactor: Redactor;
+  /** Who acts: `service`, or `cli:<os user>`. */
+  actor: string;
+  /** Why a target fetch may be unauthenticated, etc.; shown once per command. */
+  warnings: string[];
+  close(): void;
+}
+
+export function openRuntime(config: Config, actor: string): Runtime {
+  const warnings: string[] = [];
+  let token: string | undefined;
+  if (config.git.tokenEnv) {
+    token = process.env[config.git.tokenEnv] || undefined;
+    if (!token) warnings.push(`environment variable ${config.git.tokenEnv} (git.tokenEnv) is not set; fetching without a token`);
+  }
+  const repoKey = createHash('sha256').update(config.git.repo).digest('hex').slice(0, 16);
+  const git = new GitSource({ repo: config.git.repo, branch: config.git.branch, token, cacheDir: join(config.stateDir, 'git', repoKey) });
+  const redactor = new Redactor(loadInstallKey(config.stateDir), config.redact);
+  const history = new HistoryStore(join(config.stateDir, 'history.db'));
+  return { config, git, history, redactor, actor, warnings, close: () => history.close() };
+}
