@@ -15,8 +15,11 @@ const INLINE_PATTERNS: RegExp[] = [
   /(?<=\b(?:Bearer|Basic|Token)\s+)([A-Za-z0-9._~+/=-]{6,})/g,
 ];
 
-/** A key word followed by its value on one line: `password: x`, `"token": "x"`, `stats auth a:b`. */
-const KEY_VALUE = /(["']?)([A-Za-z][A-Za-z0-9_.-]*)\1(\s*[:=]\s*|[ \t]+)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;{}[\]]+)/g;
+/** A key word and its separator on one line: `password: `, `"token": `, `auth ` (in `stats auth a:b`). */
+const KEY_SEP = /(["']?)([A-Za-z][A-Za-z0-9_.-]*)\1(?:\s*[:=]\s*|[ \t]+)/g;
+/** The value after a key: a quoted string or one bare word. */
+const VALUE = /^(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;{}[\]]+)/;
+const FINGERPRINT = /(\[secret:[0-9a-f]{8}\])/;
 
 export interface RedactionOptions {
   /** Extra field-name patterns (regular expressions, case-insensitive). */
@@ -78,13 +81,32 @@ export class Redactor {
       .join('\n');
   }
 
+  /** Fingerprints already in the line are left alone; every key word is checked, even one used as a value. */
   private line(line: string): string {
-    KEY_VALUE.lastIndex = 0;
-    return line.replace(KEY_VALUE, (match, quote: string, key: string, sep: string, value: string) => {
-      if (!this.isSecretKey(key) || value.startsWith('[secret:')) return match;
-      const bare = value.replace(/^["']|["']$/g, '');
-      const shown = value.startsWith('"') || value.startsWith("'") ? `${value[0]}${this.fingerprint(bare)}${value[0]}` : this.fingerprint(bare);
-      return `${quote}${key}${quote}${sep}${shown}`;
-    });
+    return line
+      .split(FINGERPRINT)
+      .map((part, i) => (i % 2 === 1 ? part : this.segment(part)))
+      .join('');
+  }
+
+  private segment(text: string): string {
+    let out = '';
+    let pos = 0;
+    KEY_SEP.lastIndex = 0;
+    for (let m = KEY_SEP.exec(text); m !== null; m = KEY_SEP.exec(text)) {
+      const [whole, quote = '', key = ''] = m;
+      const valueAt = m.index + whole.length;
+      const value = VALUE.exec(text.slice(valueAt))?.[0];
+      if (!value || !this.isSecretKey(key)) {
+        KEY_SEP.lastIndex = m.index + quote.length + key.length; // the value may itself be a key word
+        continue;
+      }
+      const q = value[0] === '"' || value[0] === "'" ? value[0] : '';
+      const bare = q ? value.slice(1, -1) : value;
+      out += text.slice(pos, valueAt) + `${q}${this.fingerprint(bare)}${q}`;
+      pos = valueAt + value.length;
+      KEY_SEP.lastIndex = pos;
+    }
+    return out + text.slice(pos);
   }
 }

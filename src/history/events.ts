@@ -22,6 +22,8 @@ export type EventType = (typeof EVENT_TYPES)[number] | (string & {});
 /** What a caller appends; id, time and hashes are set by the store. */
 export interface NewEvent {
   type: EventType;
+  /** When it happened; defaults to now. A transition uses the time its check observed it. */
+  time?: string;
   target?: string | null;
   commit?: string | null;
   approvedHash?: string | null;
@@ -37,7 +39,7 @@ export interface NewEvent {
 }
 
 /** A stored event: the chain links each event to the one before it. */
-export interface HistoryEvent extends Required<{ [K in keyof NewEvent]: Exclude<NewEvent[K], undefined> }> {
+export interface HistoryEvent extends Required<{ [K in Exclude<keyof NewEvent, 'time'>]: Exclude<NewEvent[K], undefined> }> {
   id: number;
   time: string;
   prevHash: string;

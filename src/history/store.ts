@@ -58,7 +58,7 @@ export class HistoryStore {
       const last = this.db.prepare('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
       const base: Omit<HistoryEvent, 'hash'> = {
         id: (last?.id ?? 0) + 1,
-        time: this.now().toISOString(),
+        time: event.time ?? this.now().toISOString(),
         target: event.target ?? null,
         type: event.type,
         commit: event.commit ?? null,

@@ -66,6 +66,7 @@ async function record(rt: Runtime, check: TargetCheck): Promise<void> {
   const event = rt.history.append(
     {
       type: decision.event,
+      time: next.since ?? undefined,
       target: result.name,
       commit: result.commit,
       approvedHash: result.approvedHash,
