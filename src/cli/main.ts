@@ -48,7 +48,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('verify')
     .description('walk the hash chain; exit 1 naming the first bad event')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => run(() => verifyCommand(io, global(), opts))());
+    .action((_opts: unknown, cmd: Command) => run(() => verifyCommand(io, global(), cmd.optsWithGlobals()))());
   program
     .command('validate')
     .description('validate the config file and every target\'s approved file')

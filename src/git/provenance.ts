@@ -61,9 +61,10 @@ export async function findProvenance(git: GitSource, q: ProvenanceQuery): Promis
     return versions.find((v) => cache.get(v.blob));
   };
 
-  const approved = await fileLog(git, [git.branchRef], q.path, limit + 1);
+  // One more than the limit (plus the tip, which is skipped) tells whether the history goes on.
+  const approved = await fileLog(git, [git.branchRef], q.path, limit + 2);
   const older = approved.filter((v) => v.commit !== q.tip);
-  if (approved.length > limit) truncated = true;
+  if (older.length > limit) truncated = true;
   const earlier = older.slice(0, limit);
   searched += earlier.length;
   const stale = await matches(earlier);

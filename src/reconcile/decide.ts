@@ -25,7 +25,8 @@ export function modeNote(mode: Mode): string | undefined {
 /** Pure: compares the outcome with the previous state and decides the transition and action. */
 export function decide(previous: TargetState, outcome: Outcome, mode: Mode): Decision {
   const event = transition(previous, outcome);
-  if (event === null) return { event, action: { kind: 'none' } };
+  // A first observation that is in sync is recorded but is nothing to alert about.
+  if (event === null || event === 'target.in-sync') return { event, action: { kind: 'none' } };
   const note = outcome.kind === 'compared' && !outcome.comparison.inSync ? modeNote(mode) : undefined;
   return { event, action: note ? { kind: 'alert', note } : { kind: 'alert' } };
 }

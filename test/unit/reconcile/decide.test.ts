@@ -18,7 +18,7 @@ const state = (patch: Partial<TargetState>): TargetState => ({ ...emptyState('t'
 
 describe('decide (pure)', () => {
   it('records each transition once and nothing for a repeated observation', () => {
-    expect(decide(state({}), compared(null), 'alert').event).toBe('target.in-sync');
+    expect(decide(state({}), compared(null), 'alert')).toEqual({ event: 'target.in-sync', action: { kind: 'none' } });
     expect(decide(state({ status: 'in-sync' }), compared(null), 'alert')).toEqual({ event: null, action: { kind: 'none' } });
     expect(decide(state({ status: 'in-sync' }), compared('f1'), 'alert')).toEqual({ event: 'drift.detected', action: { kind: 'alert' } });
     expect(decide(state({ status: 'drifted', fingerprint: 'f1' }), compared('f1'), 'alert').event).toBeNull();
