@@ -12,6 +12,14 @@ export interface Change {
   severity: Severity;
   /** 1-based line of the live side (or of the approved side for removals), when known. */
   line?: number;
+  /**
+   * What differs: `config` (the live config against Git; the default), `process` (the running
+   * program against its own config file), `runtime` (state changed at run time, lost on reload).
+   * For process and runtime, `approved` is what the config file says and `live` what runs.
+   */
+  scope?: 'config' | 'process' | 'runtime';
+  /** The change in the load balancer's own words, e.g. `backend api: balance roundrobin -> random`. */
+  summary?: string;
 }
 
 export interface CompareOptions {

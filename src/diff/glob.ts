@@ -1,7 +1,7 @@
 /**
  * Globs over dotted semantic paths: `*` is one segment (or part of one), `**` any number of
  * segments (including none), `{a,b}` alternatives within a segment. List positions (`[3]`)
- * belong to their segment: `servers[3]` matches `servers*`.
+ * are ignored: `rules[3]` matches `**.rules`.
  */
 const cache = new Map<string, RegExp>();
 
@@ -11,7 +11,7 @@ export function globMatches(glob: string, path: string): boolean {
     re = compile(glob);
     if (cache.size < 10_000) cache.set(glob, re);
   }
-  return re.test(path);
+  return re.test(path.replace(/\[\d+\]/g, ''));
 }
 
 function compile(glob: string): RegExp {

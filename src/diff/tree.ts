@@ -17,6 +17,15 @@ export interface ConfigTree {
   canonical: string;
   /** 1-based source line of each semantic path, where the parser knows it. */
   lines: Map<string, number>;
+  /** How to say a path in the load balancer's own words (`backends` -> `backend`, `algorithm` -> `balance`). */
+  vocabulary?: Vocabulary;
+}
+
+export interface Vocabulary {
+  /** Top-level collection -> the word for one of its items. */
+  collections: Record<string, string>;
+  /** The keyword that sets the balancing algorithm. */
+  algorithm?: string;
 }
 
 export function isObject(v: TreeValue | undefined): v is TreeObject {

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { compareTrees, type Change } from '../diff/compare.js';
 import type { Redactor } from '../diff/redact.js';
-import { maxSeverity, SEVERITIES, type Severity, type SeverityRule } from '../diff/severity.js';
+import { describeChange } from '../diff/describe.js';
+import { matchesAnyOrAncestor } from '../diff/glob.js';
+import { emptyPoolFindings, type Finding } from '../diff/pools.js';
+import { maxSeverity, SEVERITIES, severityOf, type Severity, type SeverityRule } from '../diff/severity.js';
 import { canonicalJson, type ConfigTree } from '../diff/tree.js';
 
 /** The result of comparing one approved and one live config: everything below is redacted. */
@@ -23,6 +26,8 @@ export interface CompareInput {
   rules: readonly SeverityRule[];
   ignore: readonly string[];
   redactor: Redactor;
+  /** Differences the provider found between the running program and its config (process/runtime scope). */
+  findings?: readonly Finding[];
 }
 
 export function sha256(text: string): string {
@@ -33,7 +38,13 @@ export function sha256(text: string): string {
 export function compareConfigs(approved: ConfigTree, live: ConfigTree, input: CompareInput): Comparison {
   const { redactor } = input;
   const redacted = (t: ConfigTree): ConfigTree => ({ ...t, root: t.root === null ? null : redactor.tree(t.root) });
-  const changes = compareTrees(redacted(approved), redacted(live), { rules: input.rules, ignore: input.ignore });
+  const vocabulary = live.vocabulary ?? approved.vocabulary;
+  const extra = [...emptyPoolFindings(approved.root, live.root, 'config', vocabulary), ...(input.findings ?? [])]
+    .filter((f) => !matchesAnyOrAncestor(input.ignore, f.path))
+    .map((f): Change => ({ ...f, severity: f.severity ?? severityOf(f.path, f.kind, input.rules) }));
+  const changes = [...compareTrees(redacted(approved), redacted(live), { rules: input.rules, ignore: input.ignore }), ...extra].map(
+    (c) => ({ ...c, summary: describeChange(c, vocabulary) }),
+  );
   changes.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
   const approvedHash = sha256(approved.canonical);
   const liveHash = sha256(live.canonical);

@@ -47,7 +47,7 @@ describe('driftwarden check', () => {
       live: { origin: 'live/edge.yaml' },
     });
     expect(target.approvedHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(target.changes[0]).toEqual({ path: 'backends.api.algorithm', kind: 'changed', approved: 'roundrobin', live: 'random', severity: 'critical', line: 4 });
+    expect(target.changes[0]).toEqual({ path: 'backends.api.algorithm', kind: 'changed', approved: 'roundrobin', live: 'random', severity: 'critical', line: 4, summary: 'backends.api.algorithm: roundrobin -> random' });
   });
 
   it('records detected, changed and resolved transitions, and only those', async () => {

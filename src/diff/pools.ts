@@ -1,0 +1,52 @@
+import type { Change } from './compare.js';
+import { isObject, type TreeObject, type TreeValue, type Vocabulary } from './tree.js';
+
+/** Collections whose items are pools of servers, in every provider's model. */
+const POOLS = ['backends', 'listens', 'upstreams'];
+
+export type Finding = Omit<Change, 'severity'> & { severity?: Change['severity'] };
+
+/** A server can take traffic unless it is disabled, down, drained or at weight 0. */
+export function canTakeTraffic(server: TreeValue): boolean {
+  if (!isObject(server)) return false;
+  if (server.disabled === true || server.down === true || server.drain === true || server.maintenance === true) return false;
+  return typeof server.weight !== 'number' || server.weight > 0;
+}
+
+function serverList(pool: TreeValue | undefined): TreeValue[] {
+  if (!isObject(pool)) return [];
+  const servers = pool.servers;
+  if (Array.isArray(servers)) return servers;
+  return isObject(servers) ? Object.values(servers) : [];
+}
+
+/**
+ * Pure: a critical finding for every pool that could serve traffic as approved and cannot live
+ * (every server drained, down or at weight 0). The single worst thing a balancer change can do.
+ */
+export function emptyPoolFindings(approved: TreeValue | null, live: TreeValue | null, scope: Change['scope'] = 'config', vocabulary?: Vocabulary): Finding[] {
+  if (!isObject(approved) || !isObject(live)) return [];
+  const out: Finding[] = [];
+  for (const collection of POOLS) {
+    const a = approved[collection];
+    const l = live[collection];
+    if (!isObject(a) || !isObject(l)) continue;
+    for (const [name, pool] of Object.entries(l as TreeObject)) {
+      const before = serverList(a[name]).filter(canTakeTraffic).length;
+      const now = serverList(pool).filter(canTakeTraffic).length;
+      if (before > 0 && now === 0 && serverList(pool).length > 0) {
+        const label = vocabulary?.collections[collection] ?? collection;
+        out.push({
+          path: `${collection}.${name}.servers`,
+          kind: 'changed',
+          approved: `${before} able to take traffic`,
+          live: 'none able to take traffic',
+          severity: 'critical',
+          scope,
+          summary: `${scope === 'runtime' ? 'runtime only: ' : ''}${label} ${name}: no server can take traffic (every server drained, down or at weight 0)`,
+        });
+      }
+    }
+  }
+  return out;
+}
