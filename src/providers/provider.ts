@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Finding } from '../diff/pools.js';
 import type { ConfigTree } from '../diff/tree.js';
 
 /** What a provider read from the running system: the live config text, and where it came from. */
@@ -8,7 +9,25 @@ export interface LiveSnapshot {
   origin: string;
   /** Provider-specific facts shown to the user (pid, reload time, ...). */
   facts: Record<string, string | number>;
+  /** Differences between the running program and its own config (process and runtime scope). */
+  findings?: Finding[];
 }
+
+/** A problem the native checker reported, mapped to the checked text's line where it says one. */
+export interface ValidationMessage {
+  line?: number;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; warnings: ValidationMessage[] } | { ok: false; messages: ValidationMessage[] };
+
+/** What an apply came to. Only `applied` means the running program now runs the approved config. */
+export type ApplyOutcome =
+  | { kind: 'applied'; steps: string[] }
+  | { kind: 'invalid'; messages: ValidationMessage[]; steps: string[] }
+  | { kind: 'conflict'; reason: string; steps: string[] }
+  | { kind: 'rolled-back'; stage: 'write' | 'reload' | 'verify'; reason: string; steps: string[] }
+  | { kind: 'failed'; stage: 'write' | 'reload' | 'verify' | 'rollback'; reason: string; steps: string[] };
 
 /** The settings every target has, whatever its provider. */
 export interface TargetBase {
@@ -37,4 +56,8 @@ export interface Provider<Options extends object = Record<string, unknown>> {
   readonly pathOptions?: readonly string[];
   observe(target: TargetBase & Options, ctx: ProviderContext): Promise<LiveSnapshot>;
   parse(text: string, origin: string, target: TargetBase & Options): ConfigTree;
+  /** The native checker (`haproxy -c`, `nginx -t`, `caddy validate`) on a candidate text. */
+  validate?(text: string, target: TargetBase & Options, ctx: ProviderContext): Promise<ValidationResult>;
+  /** Writes, reloads, verifies the running program, and rolls back on failure. */
+  apply?(target: TargetBase & Options, approved: string, ctx: ProviderContext): Promise<ApplyOutcome>;
 }

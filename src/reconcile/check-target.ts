@@ -32,7 +32,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     outcome = { kind: 'failed', stage: obs.stage, message: rt.redactor.scrub(obs.message) };
   } else {
     const rules = [...target.severity, ...rt.config.severity, ...DEFAULT_SEVERITY_RULES];
-    comparison = compareConfigs(obs.approved, obs.live, { rules, ignore: target.ignore, redactor: rt.redactor });
+    comparison = compareConfigs(obs.approved, obs.live, { rules, ignore: target.ignore, redactor: rt.redactor, findings: obs.snapshot.findings ?? [] });
     outcome = { kind: 'compared', comparison };
     if (!comparison.inSync) {
       // Provenance is a history search: reuse it while the drift stays the same.

@@ -112,7 +112,7 @@ class Scanner {
     // Like nginx, a closing quote must be followed by a separator (`"a"b` is an error).
     const after = t.charAt(this.pos);
     if (after !== '' && !isSpace(after) && after !== ';' && after !== '{' && after !== ')') {
-      this.fail(this.line, `unexpected ${preview(after)} after quoted string ${preview(value)}`);
+      this.fail(this.line, `unexpected ${preview(after)} after a closing quote`);
     }
     return { kind: 'word', value, line };
   }
@@ -167,8 +167,9 @@ class Scanner {
       } else if (c === '-' && t.charAt(i + 1) === '-') {
         // `--[[ ... ]]` is a long comment; any other `--` comment runs to the end of the line
         // (the newline itself is left for the loop to count).
-        const nl = t.indexOf('\n', i);
-        i = this.skipLongBracket(i + 2) ?? (nl === -1 ? t.length : nl);
+        const long = this.skipLongBracket(i + 2);
+        const nl = long === undefined ? t.indexOf('\n', i) : -1;
+        i = long ?? (nl === -1 ? t.length : nl);
         continue;
       }
       i++;

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ObserveError } from '../../errors.js';
+import type { Provider } from '../provider.js';
+import { applyHaproxy } from './apply.js';
+import { parseHaproxy } from './model.js';
+import { runningFindings } from './running.js';
+import { parseServersState, parseShowProc, parseShowStat, runtimeCommand } from './runtime-api.js';
+import { validateHaproxy } from './validate.js';
+
+const options = {
+  /** The live haproxy.cfg. */
+  config: z.string().min(1),
+  /** Runtime API socket: `unix:/path` or `tcp:127.0.0.1:9999`. */
+  runtimeApi: z.string().regex(/^(unix:|tcp:|\/)/, 'unix:/path/to/admin.sock or tcp:127.0.0.1:9999').optional(),
+  /** Master CLI socket of a master-worker HAProxy (`-S`): reload and reload counts. */
+  masterSocket: z.string().regex(/^(unix:|tcp:|\/)/, 'unix:/path/to/master.sock or tcp:127.0.0.1:9999').optional(),
+  /** Shell command that reloads HAProxy when there is no master socket (e.g. `systemctl reload haproxy`). */
+  reload: z.string().min(1).optional(),
+  /** Pid file of the master process: SIGUSR2 reloads when there is neither master socket nor reload command. */
+  pidFile: z.string().min(1).optional(),
+  binary: z.string().min(1).default('haproxy'),
+  /** How long apply waits for the new process to run the approved config. */
+  verifyTimeoutMs: z.number().int().positive().max(300_000).default(15_000),
+};
+
+export type HaproxyOptions = {
+  config: string;
+  runtimeApi?: string;
+  masterSocket?: string;
+  reload?: string;
+  pidFile?: string;
+  binary: string;
+  verifyTimeoutMs: number;
+};
+
+/** HAProxy: the config file, plus what the running process reports through its Runtime API. */
+export const haproxyProvider: Provider<HaproxyOptions> = {
+  kind: 'haproxy',
+  options,
+  pathOptions: ['config', 'pidFile'],
+  async observe(target, ctx) {
+    let text: string;
+    try {
+      text = await readFile(target.config, { encoding: 'utf8', signal: ctx.signal });
+    } catch (err) {
+      throw new ObserveError(`cannot read HAProxy config ${target.config}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; check the target\'s `config`' : (err as Error).message}`, { cause: err });
+    }
+    const facts: Record<string, string | number> = {};
+    if (target.masterSocket) {
+      const proc = parseShowProc(await runtimeCommand(target.masterSocket, 'show proc'));
+      if (proc) Object.assign(facts, { masterPid: proc.masterPid, reloads: proc.reloads, failedReloads: proc.failed });
+    }
+    if (!target.runtimeApi) return { text, origin: target.config, facts };
+    const [stat, servers] = await Promise.all([
+      runtimeCommand(target.runtimeApi, 'show stat').then(parseShowStat),
+      runtimeCommand(target.runtimeApi, 'show servers state').then(parseServersState),
+    ]);
+    const findings = runningFindings(parseHaproxy(text, target.config).root, { stat, servers });
+    return { text, origin: target.config, facts, findings };
+  },
+  parse: (text, origin) => parseHaproxy(text, origin),
+  validate: (text, target) => validateHaproxy(text, target.binary, target.config, target.desired),
+  apply: (target, approved, ctx) => applyHaproxy(target, approved, ctx),
+};
