@@ -20,7 +20,7 @@ export async function validateCommand(io: Io, global: GlobalOptions, opts: { jso
         continue;
       }
       try {
-        getProvider(t.provider).parse(text, origin, t);
+        await getProvider(t.provider).parse(text, origin, t);
         targets.push({ name: t.name, desired: t.desired, ok: true });
       } catch (err) {
         targets.push({ name: t.name, desired: t.desired, ok: false, error: rt.redactor.scrub(errorMessage(err)) });

@@ -18,7 +18,7 @@ export interface ProvenanceQuery {
   /** Canonical form of the live content. */
   liveCanonical: string;
   /** Canonical form of a file version (the same parser as the live side); throws when unparsable. */
-  canonicalOf(text: string): string;
+  canonicalOf(text: string): string | Promise<string>;
   /** The approved tip, which is known to differ and is skipped. */
   tip: string;
   limit?: number;
@@ -51,7 +51,7 @@ export async function findProvenance(git: GitSource, q: ProvenanceQuery): Promis
       let same = false;
       if (blob) {
         try {
-          same = q.canonicalOf(blob.toString('utf8')) === q.liveCanonical;
+          same = (await q.canonicalOf(blob.toString('utf8'))) === q.liveCanonical;
         } catch {
           same = false; // an old version that does not parse cannot be the live one
         }

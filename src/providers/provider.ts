@@ -55,7 +55,8 @@ export interface Provider<Options extends object = Record<string, unknown>> {
   /** Option names holding file paths, resolved against the config file's folder. */
   readonly pathOptions?: readonly string[];
   observe(target: TargetBase & Options, ctx: ProviderContext): Promise<LiveSnapshot>;
-  parse(text: string, origin: string, target: TargetBase & Options): ConfigTree;
+  /** Pure for text formats; may run the native adapter (Caddyfile -> JSON), hence the Promise. */
+  parse(text: string, origin: string, target: TargetBase & Options): ConfigTree | Promise<ConfigTree>;
   /** The native checker (`haproxy -c`, `nginx -t`, `caddy validate`) on a candidate text. */
   validate?(text: string, target: TargetBase & Options, ctx: ProviderContext): Promise<ValidationResult>;
   /** Writes, reloads, verifies the running program, and rolls back on failure. */

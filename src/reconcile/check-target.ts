@@ -42,7 +42,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
           : await findProvenance(rt.git, {
               path: target.desired,
               liveCanonical: obs.live.canonical,
-              canonicalOf: (text) => getProvider(target.provider).parse(text, target.desired, target).canonical,
+              canonicalOf: async (text) => (await getProvider(target.provider).parse(text, target.desired, target)).canonical,
               tip: gitState.commit,
             });
     }

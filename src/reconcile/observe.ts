@@ -31,7 +31,7 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
   }
   let approved: ConfigTree;
   try {
-    approved = provider.parse(approvedText, approvedOrigin, target);
+    approved = await provider.parse(approvedText, approvedOrigin, target);
   } catch (err) {
     return { kind: 'failed', stage: 'parse-approved', message: `approved config does not parse: ${describeParse(err)}` };
   }
@@ -47,7 +47,7 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
     clearTimeout(timer);
   }
   try {
-    const live = provider.parse(snapshot.text, snapshot.origin, target);
+    const live = await provider.parse(snapshot.text, snapshot.origin, target);
     return { kind: 'observed', approved, live, snapshot, approvedOrigin };
   } catch (err) {
     return { kind: 'failed', stage: 'parse-live', message: `live config does not parse: ${describeParse(err)}` };
