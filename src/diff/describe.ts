@@ -1,5 +1,5 @@
 import type { Change } from './compare.js';
-import type { TreeValue, Vocabulary } from './tree.js';
+import { splitPath, type TreeValue, type Vocabulary } from './tree.js';
 
 const MAX_VALUE = 80;
 const SCOPE_PREFIX = { config: '', process: 'running process: ', runtime: 'runtime only: ' } as const;
@@ -25,7 +25,7 @@ export function describeChange(change: Change, vocabulary?: Vocabulary): string 
 }
 
 function phrase(path: string, vocabulary?: Vocabulary): { subject: string; rest: string } {
-  const segs = path.split('.');
+  const segs = splitPath(path);
   const label = vocabulary && segs.length >= 2 ? vocabulary.collections[segs[0] as string] : undefined;
   if (!vocabulary || !label) return { subject: `${path}: `, rest: '' };
   const words: string[] = [];

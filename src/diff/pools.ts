@@ -1,5 +1,5 @@
 import type { Change } from './compare.js';
-import { isObject, type TreeObject, type TreeValue, type Vocabulary } from './tree.js';
+import { isObject, joinPath, type TreeObject, type TreeValue, type Vocabulary } from './tree.js';
 
 /** Collections whose items are pools of servers, in every provider's model. */
 const POOLS = ['backends', 'listens', 'upstreams'];
@@ -37,7 +37,7 @@ export function emptyPoolFindings(approved: TreeValue | null, live: TreeValue | 
       if (before > 0 && now === 0 && serverList(pool).length > 0) {
         const label = vocabulary?.collections[collection] ?? collection;
         out.push({
-          path: `${collection}.${name}.servers`,
+          path: joinPath(joinPath(collection, name), 'servers'),
           kind: 'changed',
           approved: `${before} able to take traffic`,
           live: 'none able to take traffic',

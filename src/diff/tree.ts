@@ -66,6 +66,38 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
+/**
+ * Paths are dotted segments; a segment that itself holds a dot or a quote (an address such as
+ * `10.0.0.3:8080`, a host name) is written as a JSON string: `upstreams.app.servers."10.0.0.3:8080"`.
+ */
 export function joinPath(base: string, segment: string): string {
-  return base === '' ? segment : `${base}.${segment}`;
+  const seg = /[."\[\]]/.test(segment) || segment === '' ? JSON.stringify(segment) : segment;
+  return base === '' ? seg : `${base}.${seg}`;
+}
+
+/** The segments of a path, quoted ones unquoted; a list position `[3]` stays on its segment. */
+export function splitPath(path: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < path.length) {
+    if (path[i] === '"') {
+      let j = i + 1;
+      while (j < path.length && path[j] !== '"') j += path[j] === '\\' ? 2 : 1;
+      let seg: string;
+      try {
+        seg = JSON.parse(path.slice(i, j + 1)) as string;
+      } catch {
+        seg = path.slice(i + 1, j);
+      }
+      let end = j + 1;
+      while (end < path.length && path[end] !== '.') end++;
+      out.push(seg + path.slice(j + 1, end));
+      i = end + 1;
+    } else {
+      const end = path.indexOf('.', i);
+      out.push(path.slice(i, end < 0 ? path.length : end));
+      i = end < 0 ? path.length : end + 1;
+    }
+  }
+  return out;
 }

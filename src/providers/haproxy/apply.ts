@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../errors.js';
 import type { Finding } from '../../diff/pools.js';
+import { splitPath } from '../../diff/tree.js';
 import type { ApplyOutcome, ProviderContext, TargetBase } from '../provider.js';
 import { keepPrevious, writeFileAtomic } from '../shared/atomic-file.js';
 import { runShell } from '../shared/exec.js';
@@ -134,7 +135,7 @@ async function restoreRuntime(target: Target, text: string): Promise<Step> {
     const fixes = runningFindings(parseHaproxy(text, target.config).root, { stat, servers }).filter((f) => f.scope === 'runtime' && f.kind === 'changed');
     const done: string[] = [];
     for (const f of fixes) {
-      const [, backend, , server, field] = f.path.split('.');
+      const [, backend, , server, field] = splitPath(f.path);
       if (!backend || !server) continue;
       const command = field === 'weight' ? `set server ${backend}/${server} weight ${String(f.approved)}` : `set server ${backend}/${server} state ready`;
       await runtimeCommand(target.runtimeApi, command);

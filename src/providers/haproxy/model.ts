@@ -1,5 +1,5 @@
 import { normalizeText } from '../../diff/normalize.js';
-import { canonicalJson, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { canonicalJson, joinPath, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { lexHaproxy, type HaproxyLine, type HaproxySection } from './lexer.js';
 import { parseServer, type ServerSpec } from './server.js';
 
@@ -33,7 +33,7 @@ export function parseHaproxy(text: string, origin: string): ConfigTree {
   for (const section of sections) {
     const collection = COLLECTIONS[section.type];
     const name = section.type === 'global' ? '' : section.name || (section.type === 'defaults' ? `(${++unnamed})` : '(unnamed)');
-    const path = collection ? `${collection}.${name}` : 'global';
+    const path = collection ? joinPath(collection, name) : 'global';
     const from = fromDefaults(section, defaultsByName) ?? lastDefaults;
     const body = buildSection(section, path, lines, from);
     const target = collection ? ((root[collection] ??= {}) as TreeObject) : root;
@@ -58,7 +58,7 @@ function buildSection(section: HaproxySection, path: string, lines: Map<string, 
   const out: TreeObject = {};
   const set = (key: string, value: TreeValue, line: number) => {
     out[key] = value;
-    lines.set(`${path}.${key}`, line);
+    lines.set(joinPath(path, key), line);
   };
   if (section.args.length > 0) set('address', section.args.filter((a, i, all) => a !== 'from' && all[i - 1] !== 'from').join(' '), section.line);
   const isProxy = section.type === 'backend' || section.type === 'listen';
@@ -71,11 +71,11 @@ function buildSection(section: HaproxySection, path: string, lines: Map<string, 
       defaultServer = parseServer(['default-server', '-', ...args], defaultServer);
       set('default-server', args.join(' '), line);
     } else if (kw === 'server' && isProxy) servers.push({ name: args[0] ?? '', spec: parseServer(words, defaultServer) as unknown as TreeObject, line });
-    else if (kw === 'bind') push(out, 'bind', args.join(' '), () => lines.set(`${path}.bind`, line));
-    else if (ORDERED.has(kw)) push(out, 'rules', words.join(' '), () => lines.set(`${path}.rules`, line));
-    else if (CHECKS.has(kw)) push(out, 'checks', words.join(' '), () => lines.set(`${path}.checks`, line));
-    else if (kw === 'no' && args[0] === 'option') nested(out, 'option', args[1] ?? '', false, `${path}.option`, line, lines);
-    else if (NESTED.has(kw) && args.length > 0) nested(out, kw, args[0] as string, args.length > 1 ? args.slice(1).join(' ') : true, `${path}.${kw}`, line, lines);
+    else if (kw === 'bind') push(out, 'bind', args.join(' '), () => lines.set(joinPath(path, 'bind'), line));
+    else if (ORDERED.has(kw)) push(out, 'rules', words.join(' '), () => lines.set(joinPath(path, 'rules'), line));
+    else if (CHECKS.has(kw)) push(out, 'checks', words.join(' '), () => lines.set(joinPath(path, 'checks'), line));
+    else if (kw === 'no' && args[0] === 'option') nested(out, 'option', args[1] ?? '', false, joinPath(path, 'option'), line, lines);
+    else if (NESTED.has(kw) && args.length > 0) nested(out, kw, args[0] as string, args.length > 1 ? args.slice(1).join(' ') : true, joinPath(path, kw), line, lines);
     else if (kw in out) push(out, kw, args.join(' ') || true, () => undefined);
     else set(kw, args.length === 0 ? true : args.join(' '), line);
   }
@@ -86,8 +86,9 @@ function buildSection(section: HaproxySection, path: string, lines: Map<string, 
     // Server order matters only to `balance first`, where it is the order of use.
     if (String(out.algorithm).startsWith('first')) out.server_order = servers.map((s) => s.name);
     for (const s of servers) {
-      lines.set(`${path}.servers.${s.name}`, s.line);
-      for (const key of Object.keys(s.spec)) lines.set(`${path}.servers.${s.name}.${key}`, s.line);
+      const serverPath = joinPath(joinPath(path, 'servers'), s.name);
+      lines.set(serverPath, s.line);
+      for (const key of Object.keys(s.spec)) lines.set(joinPath(serverPath, key), s.line);
     }
   }
   for (const key of ['bind', 'log']) if (Array.isArray(out[key])) (out[key] as string[]).sort();
@@ -120,7 +121,7 @@ function nested(out: TreeObject, kw: string, sub: string, value: TreeValue, path
   // `acl name ...` and `stats auth ...` may repeat: the values accumulate in order.
   map[sub] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   if (!lines.has(path)) lines.set(path, line);
-  if (!lines.has(`${path}.${sub}`)) lines.set(`${path}.${sub}`, line);
+  if (!lines.has(joinPath(path, sub))) lines.set(joinPath(path, sub), line);
 }
 
 /** Two sections with one name (allowed for some types): later lines extend the first. */

@@ -1,6 +1,6 @@
 import type { Finding } from '../../diff/pools.js';
 import { emptyPoolFindings } from '../../diff/pools.js';
-import { isObject, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { isObject, joinPath, splitPath, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { HAPROXY_VOCABULARY } from './model.js';
 
 /** Admin state bits of `show servers state` (srv_admin_state). */
@@ -20,7 +20,7 @@ function pools(model: TreeValue | null): Map<string, { path: string; pool: TreeO
   if (!isObject(model)) return out;
   for (const c of POOLS) {
     const coll = model[c];
-    if (isObject(coll)) for (const [name, pool] of Object.entries(coll)) if (isObject(pool)) out.set(name, { path: `${c}.${name}`, pool });
+    if (isObject(coll)) for (const [name, pool] of Object.entries(coll)) if (isObject(pool)) out.set(name, { path: joinPath(c, name), pool });
   }
   return out;
 }
@@ -42,13 +42,13 @@ export function runningFindings(fileModel: TreeValue | null, running: RunningSta
     const name = row.pxname as string;
     const entry = file.get(name);
     if (!entry) {
-      out.push({ path: `backends.${name}`, kind: 'added', scope: 'process', live: name });
+      out.push({ path: joinPath('backends', name), kind: 'added', scope: 'process', live: name });
       continue;
     }
     const fileAlgo = String(entry.pool.algorithm ?? 'roundrobin').split(/[\s(]/)[0] as string;
     const algo = row.algo ?? '';
     const consistent = algo === fileAlgo || (algo === 'unknown' && fileAlgo === 'random') || algo === '';
-    if (!consistent) out.push({ path: `${entry.path}.algorithm`, kind: 'changed', scope: 'process', approved: fileAlgo, live: algo });
+    if (!consistent) out.push({ path: joinPath(entry.path, 'algorithm'), kind: 'changed', scope: 'process', approved: fileAlgo, live: algo });
   }
   const effective: TreeObject = {};
   for (const [name, { path, pool }] of file) {
@@ -57,26 +57,27 @@ export function runningFindings(fileModel: TreeValue | null, running: RunningSta
     const live: TreeObject = {};
     for (const row of rows) {
       const sname = row.srv_name as string;
+      const spath = joinPath(joinPath(path, 'servers'), sname);
       const spec = fileServers[sname];
       const admin = Number(row.srv_admin_state ?? 0);
       const iweight = Number(row.srv_iweight);
       const uweight = Number(row.srv_uweight);
       if (!isObject(spec)) {
-        out.push({ path: `${path}.servers.${sname}`, kind: 'added', scope: 'process', live: row.srv_addr ?? '' });
+        out.push({ path: spath, kind: 'added', scope: 'process', live: row.srv_addr ?? '' });
         continue;
       }
-      if (typeof spec.weight === 'number' && iweight !== spec.weight) out.push({ path: `${path}.servers.${sname}.weight`, kind: 'changed', scope: 'process', approved: spec.weight, live: iweight });
-      if (uweight !== iweight) out.push({ path: `${path}.servers.${sname}.weight`, kind: 'changed', scope: 'runtime', approved: iweight, live: uweight });
+      if (typeof spec.weight === 'number' && iweight !== spec.weight) out.push({ path: joinPath(spath, 'weight'), kind: 'changed', scope: 'process', approved: spec.weight, live: iweight });
+      if (uweight !== iweight) out.push({ path: joinPath(spath, 'weight'), kind: 'changed', scope: 'runtime', approved: iweight, live: uweight });
       const maint = (admin & FORCED_MAINT) !== 0 && (admin & CONFIG_MAINT) === 0;
       const drain = (admin & FORCED_DRAIN) !== 0;
-      if (maint) out.push({ path: `${path}.servers.${sname}.maintenance`, kind: 'changed', scope: 'runtime', approved: false, live: true });
-      if (drain) out.push({ path: `${path}.servers.${sname}.drain`, kind: 'changed', scope: 'runtime', approved: false, live: true });
+      if (maint) out.push({ path: joinPath(spath, 'maintenance'), kind: 'changed', scope: 'runtime', approved: false, live: true });
+      if (drain) out.push({ path: joinPath(spath, 'drain'), kind: 'changed', scope: 'runtime', approved: false, live: true });
       live[sname] = { ...spec, weight: uweight, maintenance: maint || (admin & CONFIG_MAINT) !== 0, drain };
     }
     for (const sname of Object.keys(fileServers)) {
-      if (!rows.some((r) => r.srv_name === sname) && runningNames.has(name)) out.push({ path: `${path}.servers.${sname}`, kind: 'removed', scope: 'process', approved: sname });
+      if (!rows.some((r) => r.srv_name === sname) && runningNames.has(name)) out.push({ path: joinPath(joinPath(path, 'servers'), sname), kind: 'removed', scope: 'process', approved: sname });
     }
-    const [coll] = path.split('.') as [string];
+    const [coll] = splitPath(path) as [string];
     ((effective[coll] ??= {}) as TreeObject)[name] = { ...pool, servers: live };
   }
   out.push(...emptyPoolFindings(fileModel, effective, 'runtime', HAPROXY_VOCABULARY));

@@ -20,3 +20,16 @@ describe('globs over semantic paths', () => {
     expect(severityOf('something.else', 'changed', DEFAULT_SEVERITY_RULES)).toBe('low');
   });
 });
+
+describe('paths with dots in a segment', () => {
+  it('quotes such segments and matches them as one segment', async () => {
+    const { joinPath, splitPath } = await import('../../../src/diff/tree.js');
+    const path = joinPath(joinPath('upstreams.app.servers', '10.0.0.3:8080'), 'weight');
+    expect(path).toBe('upstreams.app.servers."10.0.0.3:8080".weight');
+    expect(splitPath(path)).toEqual(['upstreams', 'app', 'servers', '10.0.0.3:8080', 'weight']);
+    expect(globMatches('upstreams.*.servers.*.weight', path)).toBe(true);
+    expect(globMatches('**.weight', path)).toBe(true);
+    expect(matchesAnyOrAncestor(['upstreams.app.servers."10.0.0.3:8080"'], path)).toBe(true);
+    expect(splitPath('a.rules[2].b')).toEqual(['a', 'rules[2]', 'b']);
+  });
+});
