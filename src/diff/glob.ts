@@ -9,7 +9,7 @@ import { splitPath } from './tree.js';
 const segmentCache = new Map<string, RegExp>();
 
 export function globMatches(glob: string, path: string): boolean {
-  const pattern = glob.split('.');
+  const pattern = splitPath(glob);
   const segments = splitPath(path).map((s) => s.replace(/\[\d+\]/g, ''));
   return match(pattern, 0, segments, 0);
 }
