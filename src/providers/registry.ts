@@ -1,11 +1,13 @@
 import { fileProvider } from './file/index.js';
 import { haproxyProvider } from './haproxy/index.js';
+import { nginxProvider } from './nginx/index.js';
 import type { Provider } from './provider.js';
 
 /** The one table of providers: adding a load balancer is one folder and one line here. */
 export const PROVIDERS: Record<string, Provider<any>> = {
   file: fileProvider,
   haproxy: haproxyProvider,
+  nginx: nginxProvider,
 };
 
 export function providerKinds(): string[] {

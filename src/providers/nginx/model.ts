@@ -1,0 +1,116 @@
+import { normalizeText } from '../../diff/normalize.js';
+import { canonicalJson, joinPath, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { parseNginx, type NginxDirective } from './lexer.js';
+
+export const NGINX_VOCABULARY = { collections: { upstreams: 'upstream', frontends: 'server' }, algorithm: 'method' };
+
+/** Directives that pick an upstream's balancing method; none means round robin. */
+const METHODS = new Set(['least_conn', 'ip_hash', 'hash', 'random', 'least_time', 'ntlm']);
+/** Blocks keyed by their arguments (`location /api/`, `map $a $b`, `if (...)`). */
+const KEYED_BLOCKS = new Set(['location', 'if', 'map', 'geo', 'split_clients', 'limit_except', 'match', 'types']);
+
+/** Parses one nginx config into the shared model: upstreams with method and servers, frontends (server blocks). */
+export function parseNginxModel(text: string, origin: string): ConfigTree {
+  return nginxTree(parseNginx(text, origin), normalizeText(text));
+}
+
+export function nginxTree(directives: NginxDirective[], normalized: string): ConfigTree {
+  const lines = new Map<string, number>();
+  const root: TreeObject = {};
+  walk(directives, root, '', lines, root);
+  return { format: 'nginx', root, normalized, canonical: canonicalJson(root), lines, vocabulary: NGINX_VOCABULARY };
+}
+
+/** `context` is where simple directives land; upstreams and server blocks go to top-level collections. */
+function walk(list: NginxDirective[], context: TreeObject, path: string, lines: Map<string, number>, root: TreeObject): void {
+  for (const d of list) {
+    if (d.block && d.name === 'upstream') {
+      const upstreams = (root.upstreams ??= {}) as TreeObject;
+      const name = unique(upstreams, d.args[0] ?? '');
+      const p = joinPath('upstreams', name);
+      upstreams[name] = upstream(d, p, lines);
+      lines.set(p, d.line);
+    } else if (d.block && d.name === 'server' && (path === 'http' || path === 'stream' || path === '')) {
+      const frontends = (root.frontends ??= {}) as TreeObject;
+      const name = unique(frontends, frontendName(d.block, path));
+      // A server block at the top level is an include fragment meant for http {}.
+      const p = joinPath('frontends', name);
+      const body: TreeObject = path === 'stream' ? { context: 'stream' } : {};
+      walk(d.block, body, p, lines, root);
+      for (const key of ['listen', 'server_name']) if (Array.isArray(body[key])) (body[key] as string[]).sort();
+      frontends[name] = body;
+      lines.set(p, d.line);
+    } else if (d.block) {
+      const key = KEYED_BLOCKS.has(d.name) ? `${d.name} ${d.args.join(' ')}`.trim() : d.name;
+      const container = d.name === 'location' ? ((context.locations ??= {}) as TreeObject) : context;
+      const slot = d.name === 'location' ? d.args.join(' ') : key;
+      const p = d.name === 'location' ? joinPath(joinPath(path, 'locations'), slot) : joinPath(path, key);
+      const body: TreeObject = d.raw !== undefined ? { lua: d.raw.trim() } : {};
+      walk(d.block, body, p, lines, root);
+      container[unique(container, slot)] = body;
+      lines.set(p, d.line);
+    } else {
+      add(context, d.name, d.args.length === 0 ? true : d.args.join(' '));
+      if (!lines.has(joinPath(path, d.name))) lines.set(joinPath(path, d.name), d.line);
+    }
+  }
+}
+
+function upstream(d: NginxDirective, path: string, lines: Map<string, number>): TreeObject {
+  const out: TreeObject = { algorithm: 'round_robin', servers: {} };
+  const servers = out.servers as TreeObject;
+  for (const s of d.block ?? []) {
+    if (METHODS.has(s.name)) {
+      out.algorithm = [s.name, ...s.args].join(' ');
+      lines.set(joinPath(path, 'algorithm'), s.line);
+    } else if (s.name === 'server') {
+      const address = unique(servers, s.args[0] ?? '');
+      servers[address] = upstreamServer(s.args);
+      const sp = joinPath(joinPath(path, 'servers'), address);
+      lines.set(sp, s.line);
+      for (const key of Object.keys(servers[address] as TreeObject)) lines.set(joinPath(sp, key), s.line);
+    } else {
+      add(out, s.name, s.args.length === 0 ? true : s.args.join(' '));
+      lines.set(joinPath(path, s.name), s.line);
+    }
+  }
+  return out;
+}
+
+/** `server ADDRESS [weight=N] [max_fails=N] [fail_timeout=T] [backup] [down] ...`, with nginx's defaults. */
+export function upstreamServer(args: string[]): TreeObject {
+  const out: TreeObject = { address: args[0] ?? '', weight: 1, max_fails: 1, fail_timeout: '10s', backup: false, down: false };
+  const other: string[] = [];
+  for (const arg of args.slice(1)) {
+    const eq = arg.indexOf('=');
+    const key = eq < 0 ? arg : arg.slice(0, eq);
+    const value = eq < 0 ? '' : arg.slice(eq + 1);
+    if (key === 'weight' || key === 'max_fails' || key === 'max_conns') out[key] = Number.isFinite(Number(value)) ? Number(value) : value;
+    else if (key === 'fail_timeout') out.fail_timeout = value;
+    else if (key === 'backup' || key === 'down') out[key] = true;
+    else other.push(arg);
+  }
+  if (other.length > 0) out.options = other.sort().join(' ');
+  return out;
+}
+
+function frontendName(block: NginxDirective[], context: string): string {
+  const listen = block.find((d) => d.name === 'listen')?.args[0] ?? (context === 'stream' ? '?' : '80');
+  const name = block.find((d) => d.name === 'server_name')?.args[0];
+  return name ? `${name} ${listen}` : listen;
+}
+
+function unique(container: TreeObject, key: string): string {
+  if (!(key in container)) return key;
+  let n = 2;
+  while (`${key} #${n}` in container) n++;
+  return `${key} #${n}`;
+}
+
+/** A repeated directive becomes a list, in the order written (nginx applies some in order). */
+function add(out: TreeObject, key: string, value: TreeValue): void {
+  const existing = out[key];
+  if (existing === undefined) out[key] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else out[key] = [existing, value];
+}
