@@ -1,3 +1,4 @@
+import { caddyProvider } from './caddy/index.js';
 import { fileProvider } from './file/index.js';
 import { haproxyProvider } from './haproxy/index.js';
 import { nginxProvider } from './nginx/index.js';
@@ -8,6 +9,7 @@ export const PROVIDERS: Record<string, Provider<any>> = {
   file: fileProvider,
   haproxy: haproxyProvider,
   nginx: nginxProvider,
+  caddy: caddyProvider,
 };
 
 export function providerKinds(): string[] {
