@@ -23,6 +23,8 @@ export function adminRequest(base: string, method: 'GET' | 'POST', path: string,
           host: url.host,
         },
         timeout: options.timeoutMs ?? 10_000,
+        // A config load makes Caddy drop idle admin connections: never reuse one.
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -25,7 +25,7 @@ export class EchoServers {
 export async function distribution(url: string, n: number): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000), headers: { connection: 'close' } });
     const body = await res.text();
     counts[body] = (counts[body] ?? 0) + 1;
   }
