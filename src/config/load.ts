@@ -79,7 +79,9 @@ export function parseConfig(text: string, file: string): Config {
     names.set(target.name, i);
     for (const key of provider.pathOptions ?? []) {
       const value = target[key];
-      if (typeof value === 'string') target[key] = resolve(baseDir, value);
+      if (typeof value !== 'string') continue;
+      // Socket options may name a unix socket as `unix:relative/path`: resolve the path part.
+      target[key] = value.startsWith('unix:') ? `unix:${resolve(baseDir, value.slice(5))}` : value.startsWith('tcp:') ? value : resolve(baseDir, value);
     }
     targets.push(target);
   });

@@ -12,9 +12,9 @@ const options = {
   /** The live haproxy.cfg. */
   config: z.string().min(1),
   /** Runtime API socket: `unix:/path` or `tcp:127.0.0.1:9999`. */
-  runtimeApi: z.string().regex(/^(unix:|tcp:|\/)/, 'unix:/path/to/admin.sock or tcp:127.0.0.1:9999').optional(),
+  runtimeApi: z.string().regex(/^(unix:|tcp:)/, 'unix:/path/to/admin.sock or tcp:127.0.0.1:9999').optional(),
   /** Master CLI socket of a master-worker HAProxy (`-S`): reload and reload counts. */
-  masterSocket: z.string().regex(/^(unix:|tcp:|\/)/, 'unix:/path/to/master.sock or tcp:127.0.0.1:9999').optional(),
+  masterSocket: z.string().regex(/^(unix:|tcp:)/, 'unix:/path/to/master.sock or tcp:127.0.0.1:9999').optional(),
   /** Shell command that reloads HAProxy when there is no master socket (e.g. `systemctl reload haproxy`). */
   reload: z.string().min(1).optional(),
   /** Pid file of the master process: SIGUSR2 reloads when there is neither master socket nor reload command. */
@@ -38,7 +38,7 @@ export type HaproxyOptions = {
 export const haproxyProvider: Provider<HaproxyOptions> = {
   kind: 'haproxy',
   options,
-  pathOptions: ['config', 'pidFile'],
+  pathOptions: ['config', 'pidFile', 'runtimeApi', 'masterSocket'],
   async observe(target, ctx) {
     let text: string;
     try {
