@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ParseError } from '../errors.js';
+import { jsonErrorOffset } from './json-check.js';
 import { normalizeText } from '../diff/normalize.js';
 import { canonicalJson, identityKey, joinPath, type ConfigTree, type TreeValue } from '../diff/tree.js';
 
@@ -11,6 +12,7 @@ const MAX_ALIAS_EXPANSIONS = 10_000;
  * Errors never quote the source text, so a secret on a bad line is not echoed.
  */
 export function parseStructured(text: string, origin: string, format: 'yaml' | 'json'): ConfigTree {
+  if (format === 'json') strictJson(text, origin);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const first = doc.errors[0];
@@ -94,6 +96,14 @@ class Walker {
       });
     }
   }
+}
+
+/** YAML accepts more than JSON (trailing commas, comments): JSON must pass JSON.parse too. */
+function strictJson(text: string, origin: string): void {
+  const at = jsonErrorOffset(text.replace(/^\uFEFF/, ''));
+  if (at < 0) return;
+  const line = text.slice(0, at).split('\n').length;
+  throw new ParseError(origin, line, at >= text.length ? 'invalid JSON (unexpected end: a bracket or quote is not closed)' : 'invalid JSON (check commas, quotes and brackets)');
 }
 
 function toScalar(v: unknown): TreeValue {

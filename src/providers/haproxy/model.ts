@@ -1,6 +1,7 @@
 import { normalizeText } from '../../diff/normalize.js';
 import { canonicalJson, joinPath, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
-import { lexHaproxy, type HaproxyLine, type HaproxySection } from './lexer.js';
+import { ParseError } from '../../errors.js';
+import { lexHaproxy, quoteToken, type HaproxyLine, type HaproxySection } from './lexer.js';
 import { parseServer, type ServerSpec } from './server.js';
 
 /** Where each section type lands in the shared semantic model. */
@@ -35,10 +36,13 @@ export function parseHaproxy(text: string, origin: string): ConfigTree {
     const name = section.type === 'global' ? '' : section.name || (section.type === 'defaults' ? `(${++unnamed})` : '(unnamed)');
     const path = collection ? joinPath(collection, name) : 'global';
     const from = fromDefaults(section, defaultsByName) ?? lastDefaults;
-    const body = buildSection(section, path, lines, from);
+    const body = buildSection(section, path, lines, from, origin);
     const target = collection ? ((root[collection] ??= {}) as TreeObject) : root;
     const key = collection ? name : 'global';
-    target[key] = key in target ? mergeDuplicate(target[key] as TreeObject, body) : body;
+    if (collection && key in target) {
+      throw new ParseError(origin, section.line, `${section.type} ${quoteToken(name)} is defined twice (first at line ${lines.get(path) ?? '?'}); HAProxy refuses duplicate names`);
+    }
+    target[key] = key in target ? { ...(target[key] as TreeObject), ...body } : body;
     lines.set(path, section.line);
     if (section.type === 'defaults') {
       lastDefaults = section;
@@ -54,7 +58,7 @@ function fromDefaults(section: HaproxySection, named: Map<string, HaproxySection
   return ref ? named.get(ref) : undefined;
 }
 
-function buildSection(section: HaproxySection, path: string, lines: Map<string, number>, defaults: HaproxySection | undefined): TreeObject {
+function buildSection(section: HaproxySection, path: string, lines: Map<string, number>, defaults: HaproxySection | undefined, origin: string): TreeObject {
   const out: TreeObject = {};
   const set = (key: string, value: TreeValue, line: number) => {
     out[key] = value;
@@ -68,9 +72,12 @@ function buildSection(section: HaproxySection, path: string, lines: Map<string, 
     const [kw = '', ...args] = words;
     if (kw === 'balance') set('algorithm', args.join(' '), line);
     else if (kw === 'default-server') {
-      defaultServer = parseServer(['default-server', '-', ...args], defaultServer);
+      defaultServer = parseServer('', args, defaultServer);
       set('default-server', args.join(' '), line);
-    } else if (kw === 'server' && isProxy) servers.push({ name: args[0] ?? '', spec: parseServer(words, defaultServer) as unknown as TreeObject, line });
+    } else if (kw === 'server' && isProxy) {
+      if (!args[1]) throw new ParseError(origin, line, `server ${quoteToken(args[0] ?? '')} has no address; expected: server NAME ADDRESS[:PORT] [options]`);
+      servers.push({ name: args[0] ?? '', spec: parseServer(args[1], args.slice(2), defaultServer) as unknown as TreeObject, line });
+    }
     else if (kw === 'bind') push(out, 'bind', args.join(' '), () => lines.set(joinPath(path, 'bind'), line));
     else if (ORDERED.has(kw)) push(out, 'rules', words.join(' '), () => lines.set(joinPath(path, 'rules'), line));
     else if (CHECKS.has(kw)) push(out, 'checks', words.join(' '), () => lines.set(joinPath(path, 'checks'), line));
@@ -97,7 +104,7 @@ function buildSection(section: HaproxySection, path: string, lines: Map<string, 
 
 function defaultServerOf(lines: HaproxyLine[]): ServerSpec | undefined {
   let spec: ServerSpec | undefined;
-  for (const { words } of lines) if (words[0] === 'default-server') spec = parseServer(['default-server', '-', ...words.slice(1)], spec);
+  for (const { words } of lines) if (words[0] === 'default-server') spec = parseServer('', words.slice(1), spec);
   return spec;
 }
 
@@ -122,9 +129,4 @@ function nested(out: TreeObject, kw: string, sub: string, value: TreeValue, path
   map[sub] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   if (!lines.has(path)) lines.set(path, line);
   if (!lines.has(joinPath(path, sub))) lines.set(joinPath(path, sub), line);
-}
-
-/** Two sections with one name (allowed for some types): later lines extend the first. */
-function mergeDuplicate(a: TreeObject, b: TreeObject): TreeObject {
-  return { ...a, ...b };
 }

@@ -21,10 +21,10 @@ const FLAGS = new Set([
 ]);
 const HEALTH = new Set(['inter', 'fastinter', 'downinter', 'rise', 'fall', 'port', 'addr', 'slowstart', 'observe', 'error-limit', 'on-error', 'on-marked-down', 'on-marked-up', 'check-sni', 'agent-port', 'agent-inter', 'agent-send', 'agent-addr']);
 
-/** `server NAME ADDRESS [params]`, with `default-server` settings as the starting point. */
-export function parseServer(words: string[], defaults?: ServerSpec): ServerSpec {
+/** `server NAME ADDRESS [params]` (or `default-server [params]`), starting from `default-server` settings. */
+export function parseServer(address: string, params: string[], defaults?: ServerSpec): ServerSpec {
   const spec: ServerSpec = {
-    address: words[2] ?? '',
+    address,
     weight: defaults?.weight ?? 1,
     backup: defaults?.backup ?? false,
     disabled: defaults?.disabled ?? false,
@@ -33,7 +33,6 @@ export function parseServer(words: string[], defaults?: ServerSpec): ServerSpec 
     ...(defaults?.health ? { health: { ...defaults.health } } : {}),
   };
   const options: string[] = defaults?.options ? [defaults.options] : [];
-  const params = words.slice(3);
   for (let i = 0; i < params.length; i++) {
     const key = params[i] as string;
     const next = params[i + 1];

@@ -94,10 +94,12 @@ export function upstreamServer(args: string[]): TreeObject {
   return out;
 }
 
+/** `www.example.com 443`: the lowest server name and listen address, so reordering them renames nothing. */
 function frontendName(block: NginxDirective[], context: string): string {
-  const listen = block.find((d) => d.name === 'listen')?.args[0] ?? (context === 'stream' ? '?' : '80');
-  const name = block.find((d) => d.name === 'server_name')?.args[0];
-  return name ? `${name} ${listen}` : listen;
+  const listens = block.filter((d) => d.name === 'listen').map((d) => d.args[0] ?? '').sort();
+  const names = block.filter((d) => d.name === 'server_name').flatMap((d) => d.args).sort();
+  const listen = listens[0] ?? (context === 'stream' ? '?' : '80');
+  return names[0] ? `${names[0]} ${listen}` : listen;
 }
 
 function unique(container: TreeObject, key: string): string {
