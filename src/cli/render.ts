@@ -48,6 +48,8 @@ export function renderTarget(io: Io, r: TargetResult, maxChanges = 10): void {
     }
     if (r.changes.length > maxChanges) io.out(`  … and ${r.changes.length - maxChanges} more (driftwarden diff ${r.name})`);
     if (r.provenance) io.out(`  provenance: ${provenanceLine(r.provenance)}`);
+    const facts = Object.entries(r.live?.facts ?? {}).filter(([k]) => k !== 'note');
+    if (facts.length > 0) io.out(`  live: ${facts.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   for (const note of r.notes) io.out(`  note: ${note}`);
 }

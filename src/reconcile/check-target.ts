@@ -69,6 +69,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
   if (gitState.stale) notes.push(`git: stale, last fetched ${gitState.fetchedAt}`);
   const note = status === 'drifted' ? modeNote(target.mode) : undefined;
   if (note) notes.push(note);
+  if (obs.kind === 'observed' && typeof obs.snapshot.facts.note === 'string' && status !== 'in-sync') notes.push(obs.snapshot.facts.note);
   const result: TargetResult = {
     name: target.name,
     provider: target.provider,

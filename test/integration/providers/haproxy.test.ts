@@ -104,6 +104,23 @@ describe.skipIf(skipWithout('haproxy'))('haproxy provider against a real HAProxy
     expect(await distribution(`http://127.0.0.1:${port}/`, 2)).toEqual({ s1: 1, s2: 1 });
   });
 
+  it('puts the target in error with what to do when the Runtime API does not answer, and still reports other targets', async () => {
+    writeFileSync(config, stringify({ git: { repo: './approved' }, targets: [
+      { name: 'edge', desired: 'lb/haproxy.cfg', provider: 'haproxy', config: lb.config, runtimeApi: `unix:${dir}/nope.sock` },
+      { name: 'edge-file', desired: 'lb/haproxy.cfg', provider: 'haproxy', config: lb.config },
+    ] }));
+    const run = await cli('--config', config, 'check', '--json');
+    expect(run.code).toBe(1);
+    const [broken, fine] = run.json().targets;
+    expect(broken).toMatchObject({ status: 'error', error: { stage: 'observe', message: expect.stringMatching(/cannot reach HAProxy API unix:.*nope\.sock: is HAProxy running, and is the socket path right\?/) } });
+    expect(fine.status).toBe('in-sync');
+  });
+
+  it('says how to fix a missing haproxy binary instead of crashing', async () => {
+    const result = await haproxyProvider.validate!(approved, { ...target, binary: 'haproxy-not-installed' }, ctx());
+    expect(result).toEqual({ ok: false, messages: [{ message: 'haproxy-not-installed is not installed or not on PATH; install it or set the target\'s `binary` to its full path' }] });
+  });
+
   it('rolls back when the reload fails (valid config, port taken), and the previous config keeps running', async () => {
     const blocker = await import('node:net').then((net) => net.createServer());
     const taken = await freePort();
