@@ -8,7 +8,7 @@ import { tempDir } from '../../helpers/tmp.js';
 /** A unix socket that answers like a misbehaving HAProxy: fixed text, or never. */
 async function fakeSocket(reply: string | null): Promise<{ path: string; server: Server }> {
   const path = join(tempDir('dw-sock-'), 'admin.sock');
-  const server = createServer((socket) => {
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('data', () => {
       if (reply !== null) socket.end(reply);
     });
