@@ -34,6 +34,15 @@ describe('the README stays true', () => {
     expect(shellCommands()).toContain('npm ci && npm run demo');
   });
 
+  it('shows provider targets that the config loader accepts', () => {
+    const blocks = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').filter((b) => b.startsWith('targets:'));
+    expect(blocks.length).toBeGreaterThanOrEqual(1);
+    for (const block of blocks) {
+      const cfg = parseConfig(`git:\n  repo: ../approved\n${block}`, '/etc/driftwarden/driftwarden.yaml');
+      expect(cfg.targets.map((t) => t.provider)).toEqual(['haproxy', 'nginx', 'caddy']);
+    }
+  });
+
   it('documents a configuration that is valid (the reference block parses)', () => {
     const block = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
     const cfg = parseConfig(block, '/etc/driftwarden/driftwarden.yaml');
