@@ -43,7 +43,7 @@ export function renderTarget(io: Io, r: TargetResult, maxChanges = 10): void {
   } else {
     io.out(`${name} ${paint(io, 'yellow', 'DRIFTED')}  ${r.severity ?? ''}, ${r.changes.length} change(s), since ${r.since ?? '?'}`);
     for (const c of r.changes.slice(0, maxChanges)) {
-      const where = c.line && r.live ? `  (${c.kind === 'removed' ? r.approved.origin : r.live.origin}:${c.line})` : '';
+      const where = c.line && r.live ? `  (${c.file ?? (c.kind === 'removed' ? r.approved.origin : r.live.origin)}:${c.line})` : '';
       io.out(`  ${severityTag(io, c.severity)} ${describeChange(c)}${where}`);
     }
     if (r.changes.length > maxChanges) io.out(`  … and ${r.changes.length - maxChanges} more (driftwarden diff ${r.name})`);

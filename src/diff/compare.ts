@@ -12,6 +12,8 @@ export interface Change {
   severity: Severity;
   /** 1-based line of the live side (or of the approved side for removals), when known. */
   line?: number;
+  /** The file of that line when it is not the target's main file (an nginx include). */
+  file?: string;
   /**
    * What differs: `config` (the live config against Git; the default), `process` (the running
    * program against its own config file), `runtime` (state changed at run time, lost on reload).
@@ -43,8 +45,10 @@ export function compareTrees(approved: ConfigTree, live: ConfigTree, options: Co
   const out: Change[] = [];
   for (const change of raw) {
     if (matchesAnyOrAncestor(options.ignore, change.path)) continue;
-    const line = change.kind === 'removed' ? approved.lines.get(change.path) : live.lines.get(change.path);
-    out.push({ ...change, severity: severityOf(change.path, change.kind, options.rules), ...(line ? { line } : {}) });
+    const side = change.kind === 'removed' ? approved : live;
+    const line = side.lines.get(change.path);
+    const file = side.files?.get(change.path);
+    out.push({ ...change, severity: severityOf(change.path, change.kind, options.rules), ...(line ? { line } : {}), ...(file ? { file } : {}) });
   }
   return out;
 }

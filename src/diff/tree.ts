@@ -17,6 +17,10 @@ export interface ConfigTree {
   canonical: string;
   /** 1-based source line of each semantic path, where the parser knows it. */
   lines: Map<string, number>;
+  /** The file of a path when it is not the main file (nginx includes). */
+  files?: Map<string, string>;
+  /** Include patterns that were followed (see Provider.parseAll). */
+  included?: string[];
   /** How to say a path in the load balancer's own words (`backends` -> `backend`, `algorithm` -> `balance`). */
   vocabulary?: Vocabulary;
 }

@@ -83,6 +83,12 @@ export class GitSource {
     return blob ? blob.toString('utf8') : null;
   }
 
+  /** Every file path under `dir` ('' for all) at a commit. */
+  async listFiles(commit: string, dir: string): Promise<string[]> {
+    const out = await this.raw(['ls-tree', '-r', '--name-only', '-z', commit, '--', ...(dir ? [dir] : [])]);
+    return out.split('\0').filter(Boolean);
+  }
+
   async readBlobs(ids: readonly string[]): Promise<Map<string, Buffer>> {
     return readBlobs(this.gitDir, ids, this.env);
   }

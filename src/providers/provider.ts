@@ -11,6 +11,17 @@ export interface LiveSnapshot {
   facts: Record<string, string | number>;
   /** Differences between the running program and its own config (process and runtime scope). */
   findings?: Finding[];
+  /** Other live files the config reads (nginx includes), by path relative to the main file's folder. */
+  files?: Map<string, string>;
+}
+
+/** The files beside a main config file: the live ones, or the approved commit's in Git. */
+export interface FileSource {
+  /** Every file, as a path relative to the main config's folder. */
+  list(): Promise<string[]>;
+  read(relative: string): Promise<string | null>;
+  /** How to name the file in messages (a live path, or `path@commit`). */
+  label(relative: string): string;
 }
 
 /** A problem the native checker reported, mapped to the checked text's line where it says one. */
@@ -57,6 +68,12 @@ export interface Provider<Options extends object = Record<string, unknown>> {
   observe(target: TargetBase & Options, ctx: ProviderContext): Promise<LiveSnapshot>;
   /** Pure for text formats; may run the native adapter (Caddyfile -> JSON), hence the Promise. */
   parse(text: string, origin: string, target: TargetBase & Options): ConfigTree | Promise<ConfigTree>;
+  /**
+   * For configs spread over several files (nginx `include`): parse with the files they include.
+   * `expand` limits which includes are followed, so both sides follow the same ones; the tree's
+   * `included` says which were.
+   */
+  parseAll?(text: string, origin: string, target: TargetBase & Options, files: FileSource, expand?: ReadonlySet<string>): Promise<ConfigTree>;
   /** The native checker (`haproxy -c`, `nginx -t`, `caddy validate`) on a candidate text. */
   validate?(text: string, target: TargetBase & Options, ctx: ProviderContext): Promise<ValidationResult>;
   /** Writes, reloads, verifies the running program, and rolls back on failure. */

@@ -3,7 +3,8 @@ import type { ConfigTree } from '../diff/tree.js';
 import type { GitSource, GitState } from '../git/source.js';
 import type { Target } from '../config/types.js';
 import { getProvider } from '../providers/registry.js';
-import type { LiveSnapshot } from '../providers/provider.js';
+import type { FileSource, LiveSnapshot } from '../providers/provider.js';
+import { posix } from 'node:path';
 
 /** Both sides of one target, read and parsed; or the stage that failed and why. */
 export type Observation =
@@ -31,7 +32,9 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
   }
   let approved: ConfigTree;
   try {
-    approved = await provider.parse(approvedText, approvedOrigin, target);
+    approved = provider.parseAll
+      ? await provider.parseAll(approvedText, approvedOrigin, target, gitFiles(git, gitState.commit, target.desired))
+      : await provider.parse(approvedText, approvedOrigin, target);
   } catch (err) {
     return { kind: 'failed', stage: 'parse-approved', message: `approved config does not parse: ${describeParse(err)}` };
   }
@@ -47,7 +50,9 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
     clearTimeout(timer);
   }
   try {
-    const live = await provider.parse(snapshot.text, snapshot.origin, target);
+    const live = provider.parseAll
+      ? await provider.parseAll(snapshot.text, snapshot.origin, target, liveFiles(snapshot), new Set(approved.included ?? []))
+      : await provider.parse(snapshot.text, snapshot.origin, target);
     return { kind: 'observed', approved, live, snapshot, approvedOrigin };
   } catch (err) {
     return { kind: 'failed', stage: 'parse-live', message: `live config does not parse: ${describeParse(err)}` };
@@ -58,4 +63,26 @@ function describeParse(err: unknown): string {
   if (err instanceof ParseError) return err.message;
   // A parser bug must not crash the pass, but it must be visible.
   return `internal parser error (${errorMessage(err)}); please report it`;
+}
+
+/** The approved commit's files beside the desired file, as a FileSource. */
+function gitFiles(git: GitSource, commit: string, desired: string): FileSource {
+  const base = posix.dirname(desired) === '.' ? '' : posix.dirname(desired);
+  let listing: Promise<string[]> | undefined;
+  return {
+    list: () => (listing ??= git.listFiles(commit, base).then((all) => all.map((p) => (base ? posix.relative(base, p) : p)))),
+    read: (rel) => git.readFile(commit, base ? posix.join(base, rel) : rel),
+    label: (rel) => `${base ? posix.join(base, rel) : rel}@${commit.slice(0, 12)}`,
+  };
+}
+
+/** The other live files a provider read (nginx -T), as a FileSource. */
+function liveFiles(snapshot: LiveSnapshot): FileSource {
+  const files = snapshot.files ?? new Map<string, string>();
+  const dir = posix.dirname(snapshot.origin);
+  return {
+    list: async () => [...files.keys()],
+    read: async (rel) => files.get(rel) ?? null,
+    label: (rel) => posix.join(dir, rel),
+  };
 }

@@ -5,8 +5,10 @@ import type { Provider } from '../provider.js';
 import { missingBinaryMessage } from '../shared/exec.js';
 import { applyNginx } from './apply.js';
 import { nginx, parseNginxMessages, validateNginx } from './cli.js';
-import { splitNginxDump } from './lexer.js';
-import { parseNginxModel } from './model.js';
+import { expandIncludes, includeSource, relativePattern } from './includes.js';
+import { parseNginx, splitNginxDump } from './lexer.js';
+import { nginxTree, parseNginxModel } from './model.js';
+import { normalizeText } from '../../diff/normalize.js';
 import { readPid, startedAt } from './process.js';
 
 const options = {
@@ -51,6 +53,12 @@ export const nginxProvider: Provider<NginxOptions> = {
     const files = splitNginxDump(r.stdout);
     const main = files[0];
     if (!main) throw new ObserveError('nginx -T printed no configuration file');
+    const configDir = dirname(target.config);
+    const others = new Map<string, string>();
+    for (const f of files.slice(1)) {
+      const rel = relativePattern(f.file, configDir);
+      if (rel !== undefined && !others.has(rel)) others.set(rel, f.text);
+    }
     const pid = readPid(pidFileOf(target, main.text));
     const facts: Record<string, string | number> = { note: HONEST_NOTE, files: files.length };
     if (pid) {
@@ -58,9 +66,13 @@ export const nginxProvider: Provider<NginxOptions> = {
       const since = startedAt(pid);
       if (since) facts.masterStartedAt = since;
     } else facts.master = 'not running (no pid file)';
-    return { text: main.text, origin: target.config, facts };
+    return { text: main.text, origin: target.config, facts, files: others };
   },
   parse: (text, origin) => parseNginxModel(text, origin),
+  async parseAll(text, origin, target, files, expand) {
+    const { directives, expanded } = await expandIncludes(parseNginx(text, origin), dirname(target.config), includeSource(files), expand);
+    return { ...nginxTree(directives, normalizeText(text), origin), included: expanded };
+  },
   validate: (text, target) => validateNginx(text, target, target.desired),
   apply: (target, approved, ctx) => applyNginx(target, approved, ctx, pidFileOf(target, approved)),
 };

@@ -11,67 +11,77 @@ const KEYED_BLOCKS = new Set(['location', 'if', 'map', 'geo', 'split_clients', '
 
 /** Parses one nginx config into the shared model: upstreams with method and servers, frontends (server blocks). */
 export function parseNginxModel(text: string, origin: string): ConfigTree {
-  return nginxTree(parseNginx(text, origin), normalizeText(text));
+  return nginxTree(parseNginx(text, origin), normalizeText(text), origin);
 }
 
-export function nginxTree(directives: NginxDirective[], normalized: string): ConfigTree {
+export function nginxTree(directives: NginxDirective[], normalized: string, origin?: string): ConfigTree {
   const lines = new Map<string, number>();
+  const files = new Map<string, string>();
+  const mark: Mark = (path, d, force = true) => {
+    if (!force && lines.has(path)) return;
+    lines.set(path, d.line);
+    if (origin !== undefined && d.file !== origin) files.set(path, d.file);
+    else files.delete(path);
+  };
   const root: TreeObject = {};
-  walk(directives, root, '', lines, root);
-  return { format: 'nginx', root, normalized, canonical: canonicalJson(root), lines, vocabulary: NGINX_VOCABULARY };
+  walk(directives, root, '', mark, root);
+  return { format: 'nginx', root, normalized, canonical: canonicalJson(root), lines, files, vocabulary: NGINX_VOCABULARY };
 }
+
+/** Records the line (and the file, for an included one) of a path. */
+type Mark = (path: string, d: NginxDirective, force?: boolean) => void;
 
 /** `context` is where simple directives land; upstreams and server blocks go to top-level collections. */
-function walk(list: NginxDirective[], context: TreeObject, path: string, lines: Map<string, number>, root: TreeObject): void {
+function walk(list: NginxDirective[], context: TreeObject, path: string, mark: Mark, root: TreeObject): void {
   for (const d of list) {
     if (d.block && d.name === 'upstream') {
       const upstreams = (root.upstreams ??= {}) as TreeObject;
       const name = unique(upstreams, d.args[0] ?? '');
       const p = joinPath('upstreams', name);
-      upstreams[name] = upstream(d, p, lines);
-      lines.set(p, d.line);
+      upstreams[name] = upstream(d, p, mark);
+      mark(p, d);
     } else if (d.block && d.name === 'server' && (path === 'http' || path === 'stream' || path === '')) {
       const frontends = (root.frontends ??= {}) as TreeObject;
       const name = unique(frontends, frontendName(d.block, path));
       // A server block at the top level is an include fragment meant for http {}.
       const p = joinPath('frontends', name);
       const body: TreeObject = path === 'stream' ? { context: 'stream' } : {};
-      walk(d.block, body, p, lines, root);
+      walk(d.block, body, p, mark, root);
       for (const key of ['listen', 'server_name']) if (Array.isArray(body[key])) (body[key] as string[]).sort();
       frontends[name] = body;
-      lines.set(p, d.line);
+      mark(p, d);
     } else if (d.block) {
       const key = KEYED_BLOCKS.has(d.name) ? `${d.name} ${d.args.join(' ')}`.trim() : d.name;
       const container = d.name === 'location' ? ((context.locations ??= {}) as TreeObject) : context;
       const slot = d.name === 'location' ? d.args.join(' ') : key;
       const p = d.name === 'location' ? joinPath(joinPath(path, 'locations'), slot) : joinPath(path, key);
       const body: TreeObject = d.raw !== undefined ? { lua: d.raw.trim() } : {};
-      walk(d.block, body, p, lines, root);
+      walk(d.block, body, p, mark, root);
       container[unique(container, slot)] = body;
-      lines.set(p, d.line);
+      mark(p, d);
     } else {
       add(context, d.name, d.args.length === 0 ? true : d.args.join(' '));
-      if (!lines.has(joinPath(path, d.name))) lines.set(joinPath(path, d.name), d.line);
+      mark(joinPath(path, d.name), d, false);
     }
   }
 }
 
-function upstream(d: NginxDirective, path: string, lines: Map<string, number>): TreeObject {
+function upstream(d: NginxDirective, path: string, mark: Mark): TreeObject {
   const out: TreeObject = { algorithm: 'round_robin', servers: {} };
   const servers = out.servers as TreeObject;
   for (const s of d.block ?? []) {
     if (METHODS.has(s.name)) {
       out.algorithm = [s.name, ...s.args].join(' ');
-      lines.set(joinPath(path, 'algorithm'), s.line);
+      mark(joinPath(path, 'algorithm'), s);
     } else if (s.name === 'server') {
       const address = unique(servers, s.args[0] ?? '');
       servers[address] = upstreamServer(s.args);
       const sp = joinPath(joinPath(path, 'servers'), address);
-      lines.set(sp, s.line);
-      for (const key of Object.keys(servers[address] as TreeObject)) lines.set(joinPath(sp, key), s.line);
+      mark(sp, s);
+      for (const key of Object.keys(servers[address] as TreeObject)) mark(joinPath(sp, key), s);
     } else {
       add(out, s.name, s.args.length === 0 ? true : s.args.join(' '));
-      lines.set(joinPath(path, s.name), s.line);
+      mark(joinPath(path, s.name), s);
     }
   }
   return out;

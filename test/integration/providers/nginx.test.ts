@@ -102,6 +102,24 @@ describe.skipIf(skipWithout('nginx'))('nginx provider against a real nginx', () 
     }
   });
 
+  it('follows includes that Git also has, reporting drift in an included file with its own path and line', async () => {
+    const dir = lb.dir;
+    const upstream = `upstream app {\n    server 127.0.0.1:${ports[0]};\n    server 127.0.0.1:${ports[1]};\n}\n`;
+    const main = lb.wrap(`    include conf.d/*.conf;\n    include /etc/nginx/mime.types;\n    server {\n        listen 127.0.0.1:${port};\n        location / { proxy_pass http://app; }\n    }\n`);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'conf', 'conf.d'), { recursive: true });
+    writeFileSync(join(dir, 'conf', 'conf.d', 'app.conf'), upstream);
+    await lb.editAndReload(main);
+    new TestRepo(join(dir, 'approved')).commit({ 'lb/nginx.conf': main, 'lb/conf.d/app.conf': upstream }, 'Split config');
+    expect((await cli('--config', config, 'check')).code).toBe(0);
+
+    writeFileSync(join(dir, 'conf', 'conf.d', 'app.conf'), upstream.replace('upstream app {', 'upstream app {\n    least_conn;'));
+    await lb.editAndReload(main);
+    const run = await cli('--config', config, 'check');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(`critical upstream app: method round_robin -> least_conn  (${join(dir, 'conf', 'conf.d', 'app.conf')}:2)`);
+  });
+
   it('puts the live config in error with nginx\'s own message when the file on disk is broken', async () => {
     writeFileSync(lb.config, approved.replace('location / {', 'location / {\n            frobnicate on;'));
     const t = (await cli('--config', config, 'check', '--json')).json().targets[0];
