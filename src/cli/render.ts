@@ -25,7 +25,7 @@ export function provenanceLine(p: Provenance): string {
     case 'unapproved':
       return `unapproved: equals the file on unmerged branch ${p.branch} at ${p.commit.slice(0, 12)} (${p.date}, "${p.subject}")${cut}`;
     case 'unknown-origin':
-      return `unknown-origin: matches no version in Git (a hand edit?); searched ${p.searched} commits${p.truncated ? ', cut at the limit' : ''}`;
+      return `unknown-origin: matches no version in Git (a hand edit?); searched ${p.searched} earlier version(s) and the unmerged branches${p.truncated ? ', cut at the limit' : ''}`;
   }
 }
 

@@ -27,8 +27,10 @@ import { tempDir } from '../helpers/tmp.js';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 
+/** Stops what the current test started (by pid), whatever step it failed at. */
+const stops: (() => void)[] = [];
+
 interface Running {
-  stop(): void;
   /** What an operator does to the running load balancer: the postmortem's algorithm change. */
   drift(): Promise<void>;
 }
@@ -63,7 +65,7 @@ function copyExample(name: string, ports: Map<number, number>): string {
   return dir;
 }
 
-/** Step 1 of each README: the live config is a copy of the approved one, in run/. */
+/** Step 2 of each README: the live config is a copy of the approved one, in run/. */
 function deploy(dir: string, desired: string, live: string): void {
   mkdirSync(join(dir, 'run', live, '..'), { recursive: true });
   cpSync(join(dir, 'approved', desired), join(dir, 'run', live));
@@ -89,11 +91,11 @@ const haproxy: Example = {
   async start(dir) {
     deploy(dir, 'lb/haproxy.cfg', 'haproxy.cfg');
     const lb = new HaproxyInstance(join(dir, 'run')); // same file and socket names as the example
+    stops.push(() => lb.stop()); // the master, by the pid in run/haproxy.pid
     // (cd run && haproxy -D -S unix@master.sock -f haproxy.cfg): relative paths start in run/.
     execFileSync('haproxy', ['-D', '-S', 'unix@master.sock', '-f', 'haproxy.cfg'], { cwd: lb.dir, stdio: 'pipe' });
     await until('haproxy', () => runtimeCommand(lb.adminSock, 'show info', 1_000));
     return {
-      stop: () => lb.stop(),
       // sed -i 's/balance roundrobin/balance random/' run/haproxy.cfg; reload on the master socket
       drift: () => lb.editAndReload(readFileSync(lb.config, 'utf8').replace('balance roundrobin', 'balance random')),
     };
@@ -111,10 +113,10 @@ const nginx: Example = {
   critical: 'upstream app: method round_robin -> ip_hash',
   async start(dir) {
     const lb = new NginxInstance(join(dir, 'run')); // run/conf/nginx.conf, run/temp, run/nginx.pid, run/error.log
+    stops.push(() => lb.stop());
     deploy(dir, 'lb/nginx.conf', 'conf/nginx.conf');
     await lb.start(readFileSync(lb.config, 'utf8')); // nginx -p run -c conf/nginx.conf -e error.log
     return {
-      stop: () => lb.stop(),
       // add `ip_hash;` to the upstream, then nginx -s reload
       drift: () => lb.editAndReload(readFileSync(lb.config, 'utf8').replace('upstream app {', 'upstream app {\n        ip_hash;')),
     };
@@ -133,11 +135,11 @@ const caddy: Example = {
   async start(dir, ports) {
     deploy(dir, 'lb/Caddyfile', 'Caddyfile');
     const lb = new CaddyInstance(join(dir, 'run'), ports.get(12019) as number); // HOME and XDG_* in run/home
+    stops.push(() => lb.stop());
     const r = spawnSync('caddy', ['start', '--config', 'run/Caddyfile', '--adapter', 'caddyfile', '--pidfile', 'run/caddy.pid'], { cwd: dir, env: lb.env, stdio: 'ignore', timeout: 30_000 });
     if (r.status !== 0) throw new Error(`caddy start failed (${r.status})`);
     await until('caddy', () => lb.config());
     return {
-      stop: () => lb.stop(),
       // curl -X PATCH .../selection_policy/policy -d '"first"'
       drift: () => lb.patch('apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0/load_balancing/selection_policy/policy', 'first'),
     };
@@ -147,16 +149,14 @@ const caddy: Example = {
 for (const example of [haproxy, nginx, caddy]) {
   describe.skipIf(skipWithout(example.binary))(`examples/${example.name}`, () => {
     let echo: EchoServers | undefined;
-    let running: Running | undefined;
 
     afterEach(async () => {
-      running?.stop();
-      running = undefined;
+      while (stops.length) (stops.pop() as () => void)();
       await echo?.stop();
       echo = undefined;
     });
 
-    it('runs as its README says: in sync, a critical algorithm drift, apply puts round robin back', async () => {
+    it(`${example.name} runs as its README says: in sync, a critical algorithm drift, apply puts round robin back`, async () => {
       echo = new EchoServers();
       const [b1, b2] = await echo.start(['backend-1', 'backend-2']);
       const lbPort = await freePort();
@@ -168,7 +168,7 @@ for (const example of [haproxy, nginx, caddy]) {
       const approved = readFileSync(join(dir, 'approved', example.desired), 'utf8');
       const url = `http://127.0.0.1:${lbPort}/`;
 
-      running = await example.start(dir, ports);
+      const running = await example.start(dir, ports);
       expect(await distribution(url, 4)).toEqual({ 'backend-1': 2, 'backend-2': 2 });
       let run = await cli('--config', yaml, 'check', '--json');
       expect(run.stderr).toBe('');

@@ -44,8 +44,20 @@ export class HaproxyInstance {
   /** What an operator does: edit the file, then reload through the master socket. */
   async editAndReload(config: string): Promise<void> {
     writeFileSync(this.config, config);
+    const count = async () => Number(/master\s+(\d+)/.exec(await runtimeCommand(this.masterSock, 'show proc'))?.[1] ?? -1);
+    const before = await count();
     await runtimeCommand(this.masterSock, 'reload');
-    await sleep(700);
+    // Wait (bounded) until the master counted the reload, then for the new worker's socket.
+    for (let i = 0; i < 100 && (await count()) <= before; i++) await sleep(50);
+    await sleep(300);
+    for (let i = 0; i < 50; i++) {
+      try {
+        await this.api('show info');
+        return;
+      } catch {
+        await sleep(100);
+      }
+    }
   }
 
   async algo(backend: string): Promise<string | undefined> {
