@@ -44,7 +44,8 @@ export class HaproxyInstance {
   /** What an operator does: edit the file, then reload through the master socket. */
   async editAndReload(config: string): Promise<void> {
     writeFileSync(this.config, config);
-    const count = async () => Number(/master\s+(\d+)/.exec(await runtimeCommand(this.masterSock, 'show proc'))?.[1] ?? -1);
+    // The master re-executes itself on reload: its socket refuses connections for a moment.
+    const count = async () => Number(/master\s+(\d+)/.exec(await runtimeCommand(this.masterSock, 'show proc').catch(() => ''))?.[1] ?? -1);
     const before = await count();
     await runtimeCommand(this.masterSock, 'reload');
     // Wait (bounded) until the master counted the reload, then for the new worker's socket.
