@@ -9,7 +9,7 @@ import { runShell } from '../shared/exec.js';
 import type { HaproxyOptions } from './index.js';
 import { parseHaproxy } from './model.js';
 import { runningFindings } from './running.js';
-import { parseServersState, parseShowProc, parseShowStat, runtimeCommand } from './runtime-api.js';
+import { parseShowProc, readRunningState, runtimeCommand } from './runtime-api.js';
 import { validateHaproxy } from './validate.js';
 
 type Target = TargetBase & HaproxyOptions;
@@ -94,10 +94,7 @@ async function verify(target: Target, text: string, ctx: ProviderContext): Promi
   let lastError = '';
   while (Date.now() < deadline && !ctx.signal.aborted) {
     try {
-      const [stat, servers] = await Promise.all([
-        runtimeCommand(target.runtimeApi, 'show stat').then(parseShowStat),
-        runtimeCommand(target.runtimeApi, 'show servers state').then(parseServersState),
-      ]);
+      const { stat, servers } = await readRunningState(target.runtimeApi);
       last = runningFindings(model, { stat, servers }).filter((f) => f.scope === 'process');
       if (last.length === 0) return { ok: true, note: 'Runtime API shows the approved backends, servers and algorithms' };
     } catch (err) {
@@ -128,10 +125,7 @@ async function rollback(target: Target, previous: string, stage: 'reload' | 'ver
 async function restoreRuntime(target: Target, text: string): Promise<Step> {
   if (!target.runtimeApi) return { ok: true };
   try {
-    const [stat, servers] = await Promise.all([
-      runtimeCommand(target.runtimeApi, 'show stat').then(parseShowStat),
-      runtimeCommand(target.runtimeApi, 'show servers state').then(parseServersState),
-    ]);
+    const { stat, servers } = await readRunningState(target.runtimeApi);
     const fixes = runningFindings(parseHaproxy(text, target.config).root, { stat, servers }).filter((f) => f.scope === 'runtime' && f.kind === 'changed');
     const done: string[] = [];
     for (const f of fixes) {

@@ -5,7 +5,7 @@ import type { Provider } from '../provider.js';
 import { applyHaproxy } from './apply.js';
 import { parseHaproxy } from './model.js';
 import { runningFindings } from './running.js';
-import { parseServersState, parseShowProc, parseShowStat, runtimeCommand } from './runtime-api.js';
+import { parseShowProc, readRunningState, runtimeCommand } from './runtime-api.js';
 import { validateHaproxy } from './validate.js';
 
 const options = {
@@ -52,10 +52,7 @@ export const haproxyProvider: Provider<HaproxyOptions> = {
       if (proc) Object.assign(facts, { masterPid: proc.masterPid, reloads: proc.reloads, failedReloads: proc.failed });
     }
     if (!target.runtimeApi) return { text, origin: target.config, facts };
-    const [stat, servers] = await Promise.all([
-      runtimeCommand(target.runtimeApi, 'show stat').then(parseShowStat),
-      runtimeCommand(target.runtimeApi, 'show servers state').then(parseServersState),
-    ]);
+    const { stat, servers } = await readRunningState(target.runtimeApi);
     const findings = runningFindings(parseHaproxy(text, target.config).root, { stat, servers });
     return { text, origin: target.config, facts, findings };
   },

@@ -61,3 +61,12 @@ export function parseShowProc(reply: string): { masterPid: number; reloads: numb
   const m = /^(\d+)\s+master\s+(\d+)\s+\[failed:\s*(\d+)\]/m.exec(reply);
   return m ? { masterPid: Number(m[1]), reloads: Number(m[2]), failed: Number(m[3]) } : undefined;
 }
+
+/** What the running process reports: `show stat` and `show servers state`, read together. */
+export async function readRunningState(endpoint: string): Promise<{ stat: Record<string, string>[]; servers: Record<string, string>[] }> {
+  const [stat, servers] = await Promise.all([
+    runtimeCommand(endpoint, 'show stat').then(parseShowStat),
+    runtimeCommand(endpoint, 'show servers state').then(parseServersState),
+  ]);
+  return { stat, servers };
+}
