@@ -6,6 +6,8 @@ export interface Io {
   err(line: string): void;
   color: boolean;
   isTty: boolean;
+  /** Asks a yes/no question on the terminal; absent when there is no terminal to ask on. */
+  ask?: (question: string) => Promise<boolean>;
 }
 
 export function processIo(): Io {
@@ -15,7 +17,18 @@ export function processIo(): Io {
     err: (l) => process.stderr.write(`${l}\n`),
     color: isTty && !process.env.NO_COLOR,
     isTty,
+    ...(isTty && process.stdin.isTTY ? { ask } : {}),
   };
+}
+
+async function ask(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 type Style = Parameters<typeof styleText>[0];

@@ -6,6 +6,9 @@ import { historyCommand, verifyCommand } from './history.js';
 import { EXIT, printJson, processIo, type Io } from './io.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
+import { reconcileCommand } from './reconcile.js';
+import { revertCommand, type RevertOptions } from './revert.js';
+import { pauseCommand, resumeCommand } from './pause.js';
 
 /** Builds the CLI. Each command file parses nothing itself and returns an exit code. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -49,6 +52,40 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('walk the hash chain; exit 1 naming the first bad event')
     .option('--json', 'machine-readable output')
     .action((_opts: unknown, cmd: Command) => run(() => verifyCommand(io, global(), cmd.optsWithGlobals()))());
+  program
+    .command('reconcile')
+    .description('one pass that acts per target mode (alert, revert); --dry-run shows what each target would get')
+    .argument('[targets...]', 'target names (default: all)')
+    .option('--dry-run', 'decide and print, change nothing')
+    .option('--json', 'machine-readable output')
+    .action((names: string[], opts: { dryRun?: boolean; json?: boolean }) => run(() => reconcileCommand(io, global(), names, opts))());
+  program
+    .command('revert')
+    .description('put the approved version (or the file at --to REF) back onto the live load balancer')
+    .argument('<target>', 'target name')
+    .option('--to <ref>', 'a commit, tag or branch in the approved branch\'s history')
+    .option('--dry-run', 'show what would be applied, change nothing')
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--reason <text>', 'why (recorded in history)')
+    .option('--force', 'apply a REF outside the approved history, or a config that leaves a pool empty (recorded)')
+    .option('--allow-stale', 'revert even though the Git fetch failed (recorded)')
+    .option('--json', 'machine-readable output')
+    .action((name: string, opts: RevertOptions) => run(() => revertCommand(io, global(), name, opts))());
+  program
+    .command('pause')
+    .description('break glass: keep checking TARGET but apply nothing to it for a while')
+    .argument('<target>', 'target name')
+    .requiredOption('--for <duration>', 'how long, e.g. 30m, 4h')
+    .requiredOption('--reason <text>', 'why (recorded in history)')
+    .option('--json', 'machine-readable output')
+    .action((name: string, opts: { for?: string; reason?: string; json?: boolean }) => run(() => pauseCommand(io, global(), name, opts))());
+  program
+    .command('resume')
+    .description('end a pause (and a contested state or backoff): TARGET is handled by its mode again')
+    .argument('<target>', 'target name')
+    .option('--reason <text>', 'why (recorded in history)')
+    .option('--json', 'machine-readable output')
+    .action((name: string, opts: { reason?: string; json?: boolean }) => run(() => resumeCommand(io, global(), name, opts))());
   program
     .command('validate')
     .description('validate the config file and every target\'s approved file')

@@ -4,6 +4,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 import { z } from 'zod';
 import { ConfigurationError, type ConfigProblem } from '../errors.js';
 import { PROVIDERS, providerKinds } from '../providers/registry.js';
+import { parseDurationMs } from './duration.js';
 import { configSchema, targetBaseShape } from './schema.js';
 import type { Config, Target } from './types.js';
 
@@ -96,6 +97,12 @@ export function parseConfig(text: string, file: string): Config {
     schedule: cfg.schedule,
     notify: cfg.notify,
     severity: cfg.severity,
+    revert: {
+      maxReverts: cfg.revert.maxReverts,
+      windowMs: parseDurationMs(cfg.revert.window) as number,
+      backoffInitialMs: parseDurationMs(cfg.revert.backoffInitial) as number,
+      backoffMaxMs: parseDurationMs(cfg.revert.backoffMax) as number,
+    },
     redact: cfg.redact,
     targets,
   };

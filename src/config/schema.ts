@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { parseDurationMs } from './duration.js';
 import { CHANGE_KINDS, SEVERITIES } from '../diff/severity.js';
 
 /** The single source of truth for `driftwarden.yaml`. Every object is strict: unknown keys are errors. */
@@ -23,6 +24,20 @@ const regexString = z.string().refine(
   },
   { message: 'not a valid regular expression' },
 );
+
+const duration = z.string().refine((s) => parseDurationMs(s) !== undefined, { message: 'a duration such as 2s, 5m, 1h' });
+
+/** Guard rails of automatic reverts (Argo CD's self-heal without them reverts forever). */
+const revertPolicy = z
+  .object({
+    /** More applied reverts than this within `window` means another writer is fighting back. */
+    maxReverts: z.number().int().min(1).max(100).default(3),
+    window: duration.default('1h'),
+    /** Wait after a failed revert; multiplied by 3 after each further failure, up to `backoffMax`. */
+    backoffInitial: duration.default('2s'),
+    backoffMax: duration.default('5m'),
+  })
+  .strict();
 
 export const TARGET_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -64,6 +79,7 @@ export const configSchema = z
       )
       .default([]),
     severity: z.array(severityRule).default([]),
+    revert: revertPolicy.default({ maxReverts: 3, window: '1h', backoffInitial: '2s', backoffMax: '5m' }),
     redact: z
       .object({ keys: z.array(regexString).default([]), patterns: z.array(regexString).default([]) })
       .strict()

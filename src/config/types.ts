@@ -14,6 +14,15 @@ export interface Config {
   schedule: string;
   notify: { webhook: string; timeoutMs: number }[];
   severity: SeverityRule[];
+  /** Durations in milliseconds. */
+  revert: RevertPolicy;
   redact: Required<RedactionOptions>;
   targets: Target[];
+}
+
+export interface RevertPolicy {
+  maxReverts: number;
+  windowMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
 }

@@ -50,3 +50,17 @@ export function emptyPoolFindings(approved: TreeValue | null, live: TreeValue | 
   }
   return out;
 }
+
+/** The first pool (as `backends.api`) that has servers but none able to take traffic, or null. */
+export function firstEmptyPool(root: TreeValue | null): string | null {
+  if (!isObject(root)) return null;
+  for (const collection of POOLS) {
+    const pools = root[collection];
+    if (!isObject(pools)) continue;
+    for (const [name, pool] of Object.entries(pools)) {
+      const servers = serverList(pool);
+      if (servers.length > 0 && !servers.some(canTakeTraffic)) return joinPath(collection, name);
+    }
+  }
+  return null;
+}

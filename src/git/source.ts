@@ -58,7 +58,7 @@ export class GitSource {
       if (!existsSync(join(this.gitDir, 'HEAD'))) {
         await this.git.raw(['init', '--bare', '--quiet']);
       }
-      await this.raw(['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, '+refs/heads/*:refs/remotes/origin/*']);
+      await this.raw(['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*']);
     } catch (err) {
       const reason = scrubSecrets((err as Error).message, this.options.token).trim().split('\n').slice(-3).join(' ');
       const commit = await this.resolve(this.branchRef);
@@ -91,6 +91,22 @@ export class GitSource {
 
   async readBlobs(ids: readonly string[]): Promise<Map<string, Buffer>> {
     return readBlobs(this.gitDir, ids, this.env);
+  }
+
+  /** A commit, tag or branch name as given by a person: the commit it names, or undefined. */
+  async resolveRef(ref: string): Promise<string | undefined> {
+    if (ref.startsWith('-')) return undefined;
+    return (await this.resolve(`refs/remotes/origin/${ref}`)) ?? (await this.resolve(`refs/tags/${ref}`)) ?? (await this.resolve(ref));
+  }
+
+  /** Whether `commit` is in the approved branch's history (reachable from its tip). */
+  async inApprovedHistory(commit: string): Promise<boolean> {
+    try {
+      await this.raw(['merge-base', '--is-ancestor', commit, this.branchRef]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Full commit id of a ref, or undefined. */

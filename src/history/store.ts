@@ -90,12 +90,16 @@ export class HistoryStore {
   /** The stored state of a target, or the empty state if it was never checked. */
   state(target: string): TargetState {
     const row = this.db.prepare('SELECT json FROM target_state WHERE name = ?').get(target) as { json: string } | undefined;
-    return row ? (JSON.parse(row.json) as TargetState) : emptyState(target);
+    // States written by older versions lack newer fields: the defaults fill them in.
+    return row ? { ...emptyState(target), ...(JSON.parse(row.json) as Partial<TargetState>) } : emptyState(target);
   }
 
   states(): TargetState[] {
     const rows = this.db.prepare('SELECT json FROM target_state ORDER BY name').all() as { json: string }[];
-    return rows.map((r) => JSON.parse(r.json) as TargetState);
+    return rows.map((r) => {
+      const state = JSON.parse(r.json) as TargetState;
+      return { ...emptyState(state.name), ...state };
+    });
   }
 
   /** Updates the state without an event (a repeated check that found nothing new). */

@@ -20,6 +20,18 @@ export interface TargetState {
   provenance: Provenance | null;
   error: string | null;
   lastEventId: number | null;
+  /** Break glass: nothing is applied until `until` (a person ran `pause`). */
+  pause: { until: string; reason: string; actor: string } | null;
+  /** Another writer keeps undoing reverts: automation stopped until `resume`. */
+  contested: { since: string; fields: string[] } | null;
+  /** Times of recent applied reverts (for flapping detection), oldest first. */
+  reverts: string[];
+  /** After a failed revert: what failed (commit and content) and when it may be tried again. */
+  backoff: { key: string; failures: number; until: string | null; reason: string } | null;
+  /** The last refusal recorded, so the same refusal is not recorded every pass. */
+  lastSkip: string | null;
+  /** A revert was planned and not finished (the process died): the next run says so. */
+  pendingRevert: { eventId: number; commit: string } | null;
 }
 
 export function emptyState(name: string): TargetState {
@@ -36,5 +48,11 @@ export function emptyState(name: string): TargetState {
     provenance: null,
     error: null,
     lastEventId: null,
+    pause: null,
+    contested: null,
+    reverts: [],
+    backoff: null,
+    lastSkip: null,
+    pendingRevert: null,
   };
 }

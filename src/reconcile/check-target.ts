@@ -4,6 +4,7 @@ import { findProvenance, type Provenance } from '../git/provenance.js';
 import type { GitState } from '../git/source.js';
 import type { TargetState } from '../history/target-state.js';
 import { getProvider } from '../providers/registry.js';
+import { firstEmptyPool } from '../diff/pools.js';
 import { compareConfigs, type Comparison } from './compare.js';
 import { decide, modeNote, type Decision, type Outcome } from './decide.js';
 import { observeTarget } from './observe.js';
@@ -19,10 +20,20 @@ export interface TargetCheck {
   decision: Decision;
   next: TargetState;
   comparison: Comparison | null;
+  /** The approved text at the compared commit (what a revert would apply), when it was read. */
+  approvedText: string | null;
+}
+
+/** Options a person can give by hand (`revert --allow-stale --force`); the service gives none. */
+export interface CheckOptions {
+  allowStale?: boolean;
+  force?: boolean;
+  /** Decide as if the target had this mode (`revert` works whatever the mode). */
+  mode?: Target['mode'];
 }
 
 /** observe -> compare -> provenance -> decide, for one target. Reads only; records nothing. */
-export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date): Promise<TargetCheck> {
+export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date, options: CheckOptions = {}): Promise<TargetCheck> {
   const previous = rt.history.state(target.name);
   const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir);
   let outcome: Outcome;
@@ -47,11 +58,22 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
             });
     }
   }
-  const decision = decide(previous, outcome, target.mode);
+  const decision = decide(previous, outcome, {
+    mode: options.mode ?? target.mode,
+    now,
+    policy: rt.config.revert,
+    gitStale: gitState.stale,
+    key: comparison ? `${gitState.commit}:${comparison.approvedHash}:${comparison.liveHash}` : null,
+    approvedEmptyPool: obs.kind === 'observed' ? firstEmptyPool(obs.approved.root) : null,
+    canApply: typeof getProvider(target.provider).apply === 'function',
+    ...(options.allowStale ? { allowStale: true } : {}),
+    ...(options.force ? { force: true } : {}),
+  });
   const nowIso = now.toISOString();
   const status = outcome.kind === 'failed' ? 'error' : outcome.comparison.inSync ? 'in-sync' : 'drifted';
   const changed = decision.event !== null || previous.status !== status;
   const next: TargetState = {
+    ...previous,
     name: target.name,
     status,
     since: changed ? nowIso : (previous.since ?? nowIso),
@@ -63,7 +85,6 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     changeCount: comparison?.changes.length ?? 0,
     provenance,
     error: outcome.kind === 'failed' ? outcome.message : null,
-    lastEventId: previous.lastEventId,
   };
   const notes: string[] = [];
   if (gitState.stale) notes.push(`git: stale, last fetched ${gitState.fetchedAt}`);
@@ -89,5 +110,5 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     live: obs.kind === 'observed' ? { origin: obs.snapshot.origin, facts: obs.snapshot.facts } : null,
     approved: { origin: `${target.desired}@${gitState.commit.slice(0, 12)}` },
   };
-  return { target, result, decision, next, comparison };
+  return { target, result, decision, next, comparison, approvedText: obs.kind === 'observed' ? obs.approvedText : null };
 }

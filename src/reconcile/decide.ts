@@ -1,3 +1,4 @@
+import type { RevertPolicy } from '../config/types.js';
 import type { EventType } from '../history/events.js';
 import type { TargetState } from '../history/target-state.js';
 import type { Comparison } from './compare.js';
@@ -9,26 +10,88 @@ export type Outcome =
 
 export type Mode = 'alert' | 'pr' | 'revert';
 
-/** Tagged decision: which event (if any) the transition is, and what action follows. */
+export type RefuseReason = 'paused' | 'contested' | 'stale-git' | 'backoff' | 'same-failure' | 'empty-pool' | 'cannot-apply';
+
+/** Tagged outcome of deciding: every refusal carries its reason, which lands in history. */
+export type Action =
+  | { kind: 'none' }
+  | { kind: 'alert'; note?: string }
+  | { kind: 'revert' }
+  | { kind: 'refuse'; reason: RefuseReason; detail: string }
+  | { kind: 'contest'; fields: string[]; detail: string };
+
 export interface Decision {
   /** The history event for this transition; null when nothing changed since the last check. */
   event: EventType | null;
-  /** alert: notify the webhooks of the transition; none: nothing to do. */
-  action: { kind: 'none' } | { kind: 'alert'; note?: string };
+  action: Action;
 }
 
-/** Modes that later releases implement; until then they alert and say so. */
+/** Everything besides the observation that a decision depends on. Pure data. */
+export interface DecideContext {
+  mode: Mode;
+  now: Date;
+  policy: RevertPolicy;
+  gitStale: boolean;
+  /** The approved commit and content hashes: identifies "the same failed content". */
+  key: string | null;
+  /** A pool that the approved config leaves with no server able to take traffic, if any. */
+  approvedEmptyPool: string | null;
+  /** Whether the provider can apply at all (the file provider cannot reload anything). */
+  canApply: boolean;
+  allowStale?: boolean;
+  force?: boolean;
+}
+
+/** Modes that this version does not implement yet alert instead, and say so. */
 export function modeNote(mode: Mode): string | undefined {
-  return mode === 'alert' ? undefined : `mode ${mode} is not available in this version; alerting instead`;
+  return mode === 'pr' ? 'mode pr is not available in this version; alerting instead' : undefined;
 }
 
-/** Pure: compares the outcome with the previous state and decides the transition and action. */
-export function decide(previous: TargetState, outcome: Outcome, mode: Mode): Decision {
+/** Pure: the transition since the last check, and what to do about it. */
+export function decide(previous: TargetState, outcome: Outcome, ctx: DecideContext): Decision {
   const event = transition(previous, outcome);
   // A first observation that is in sync is recorded but is nothing to alert about.
-  if (event === null || event === 'target.in-sync') return { event, action: { kind: 'none' } };
-  const note = outcome.kind === 'compared' && !outcome.comparison.inSync ? modeNote(mode) : undefined;
-  return { event, action: note ? { kind: 'alert', note } : { kind: 'alert' } };
+  const alert: Action = event === null || event === 'target.in-sync' ? { kind: 'none' } : { kind: 'alert' };
+  if (outcome.kind === 'failed' || outcome.comparison.inSync) return { event, action: alert };
+  if (ctx.mode === 'alert') return { event, action: alert };
+  if (ctx.mode === 'pr') return { event, action: event ? { kind: 'alert', note: modeNote('pr') as string } : alert };
+  return { event, action: revertAction(previous, outcome.comparison, ctx) };
+}
+
+/** The guard rails of an automatic revert, in the order an operator would check them. */
+export function revertAction(previous: TargetState, comparison: Comparison, ctx: DecideContext): Action {
+  if (!ctx.canApply) return { kind: 'refuse', reason: 'cannot-apply', detail: 'this provider cannot apply a config (it has no reload); alerting only' };
+  if (previous.pause && Date.parse(previous.pause.until) > ctx.now.getTime()) {
+    return { kind: 'refuse', reason: 'paused', detail: `paused until ${previous.pause.until} by ${previous.pause.actor}: ${previous.pause.reason}` };
+  }
+  if (previous.contested) {
+    return { kind: 'refuse', reason: 'contested', detail: `contested since ${previous.contested.since} (another writer keeps changing ${previous.contested.fields.join(', ')}); run driftwarden resume after fixing it` };
+  }
+  if (ctx.gitStale && !ctx.allowStale) return { kind: 'refuse', reason: 'stale-git', detail: 'the Git fetch failed: not reverting to a possibly outdated approved version' };
+  if (ctx.approvedEmptyPool && !ctx.force) {
+    return { kind: 'refuse', reason: 'empty-pool', detail: `the approved config leaves ${ctx.approvedEmptyPool} with no server able to take traffic` };
+  }
+  const backoff = previous.backoff;
+  if (backoff && backoff.key === ctx.key) {
+    if (backoff.until === null) return { kind: 'refuse', reason: 'same-failure', detail: `the same approved content already failed at this commit (${backoff.reason}); waiting for a new commit or a different live config` };
+    if (Date.parse(backoff.until) > ctx.now.getTime()) return { kind: 'refuse', reason: 'backoff', detail: `backing off after ${backoff.failures} failed revert(s) until ${backoff.until}: ${backoff.reason}` };
+  }
+  const recent = recentReverts(previous, ctx);
+  if (recent.length >= ctx.policy.maxReverts) {
+    const fields = [...new Set(comparison.changes.map((c) => c.path))].slice(0, 10);
+    return { kind: 'contest', fields, detail: `${recent.length} reverts within ${Math.round(ctx.policy.windowMs / 60_000)} min and the drift came back each time: another writer is fighting back` };
+  }
+  return { kind: 'revert' };
+}
+
+export function recentReverts(state: TargetState, ctx: Pick<DecideContext, 'now' | 'policy'>): string[] {
+  const since = ctx.now.getTime() - ctx.policy.windowMs;
+  return state.reverts.filter((t) => Date.parse(t) > since);
+}
+
+/** Pure: the delay before retrying after the n-th consecutive failure (2 s, then x3, capped). */
+export function backoffDelayMs(failures: number, policy: RevertPolicy): number {
+  return Math.min(policy.backoffInitialMs * 3 ** Math.max(0, failures - 1), policy.backoffMaxMs);
 }
 
 function transition(previous: TargetState, outcome: Outcome): EventType | null {

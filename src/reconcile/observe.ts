@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 
 /** Both sides of one target, read and parsed; or the stage that failed and why. */
 export type Observation =
-  | { kind: 'observed'; approved: ConfigTree; live: ConfigTree; snapshot: LiveSnapshot; approvedOrigin: string }
+  | { kind: 'observed'; approved: ConfigTree; live: ConfigTree; snapshot: LiveSnapshot; approvedOrigin: string; approvedText: string }
   | { kind: 'failed'; stage: 'git' | 'observe' | 'parse-approved' | 'parse-live'; message: string };
 
 export const DEFAULT_OBSERVE_TIMEOUT_MS = 30_000;
@@ -53,7 +53,7 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
     const live = provider.parseAll
       ? await provider.parseAll(snapshot.text, snapshot.origin, target, liveFiles(snapshot), new Set(approved.included ?? []))
       : await provider.parse(snapshot.text, snapshot.origin, target);
-    return { kind: 'observed', approved, live, snapshot, approvedOrigin };
+    return { kind: 'observed', approved, live, snapshot, approvedOrigin, approvedText };
   } catch (err) {
     return { kind: 'failed', stage: 'parse-live', message: `live config does not parse: ${describeParse(err)}` };
   }

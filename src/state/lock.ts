@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -98,4 +98,11 @@ function releaseIfMine(file: string, me: Holder): void {
       /* already gone */
     }
   }
+}
+
+/** True when nobody alive on this host holds the lock (no file, or its holder is dead). */
+export function lockIsFree(file: string): boolean {
+  if (!existsSync(file)) return true;
+  const holder = readHolder(file);
+  return holder !== undefined && isStale(holder);
 }

@@ -6,6 +6,7 @@ import { splitPath } from '../../diff/tree.js';
 import type { ApplyOutcome, ProviderContext, TargetBase } from '../provider.js';
 import { keepPrevious, writeFileAtomic } from '../shared/atomic-file.js';
 import { runShell } from '../shared/exec.js';
+import { faultPoint } from '../shared/fault.js';
 import type { HaproxyOptions } from './index.js';
 import { parseHaproxy } from './model.js';
 import { runningFindings } from './running.js';
@@ -31,15 +32,21 @@ export async function applyHaproxy(target: Target, approved: string, ctx: Provid
   } catch (err) {
     return { kind: 'failed', stage: 'write', reason: `cannot read the live config: ${errorMessage(err)}`, steps };
   }
-  if (parseHaproxy(previous, target.config).canonical !== parseHaproxy(approved, target.desired).canonical) {
+  const fileDiffers = parseHaproxy(previous, target.config).canonical !== parseHaproxy(approved, target.desired).canonical;
+  // The file may already be right while the process is not (a crash between write and reload).
+  const processDiffers = !fileDiffers && (await processFindings(target, approved)).length > 0;
+  if (fileDiffers || processDiffers) {
     const before = await procState(target);
-    try {
-      keepPrevious(target.config);
-      writeFileAtomic(target.config, approved);
-      steps.push(`write: ${target.config} (previous kept as ${target.config}.driftwarden.prev)`);
-    } catch (err) {
-      return { kind: 'failed', stage: 'write', reason: errorMessage(err), steps };
-    }
+    if (fileDiffers) {
+      try {
+        keepPrevious(target.config);
+        writeFileAtomic(target.config, approved);
+        steps.push(`write: ${target.config} (previous kept as ${target.config}.driftwarden.prev)`);
+      } catch (err) {
+        return { kind: 'failed', stage: 'write', reason: errorMessage(err), steps };
+      }
+      await faultPoint('after-write');
+    } else steps.push('write: not needed (the file is approved; the running process is not)');
     const reloaded = await reload(target, before, ctx);
     const verified = reloaded.ok ? await verify(target, approved, ctx) : reloaded;
     if (!verified.ok) return rollback(target, previous, reloaded.ok ? 'verify' : 'reload', verified.reason, steps, ctx);
@@ -118,6 +125,16 @@ async function rollback(target: Target, previous: string, stage: 'reload' | 'ver
     return { kind: 'rolled-back', stage, reason, steps };
   } catch (err) {
     return { kind: 'failed', stage: 'rollback', reason: `${reason}; rollback also failed: ${errorMessage(err)}`, steps };
+  }
+}
+
+async function processFindings(target: Target, text: string): Promise<Finding[]> {
+  if (!target.runtimeApi) return [];
+  try {
+    const running = await readRunningState(target.runtimeApi);
+    return runningFindings(parseHaproxy(text, target.config).root, running).filter((f) => f.scope === 'process');
+  } catch {
+    return [];
   }
 }
 

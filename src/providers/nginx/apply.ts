@@ -4,6 +4,7 @@ import { errorMessage } from '../../errors.js';
 import type { ApplyOutcome, ProviderContext, TargetBase } from '../provider.js';
 import { keepPrevious, writeFileAtomic } from '../shared/atomic-file.js';
 import { runShell } from '../shared/exec.js';
+import { faultPoint } from '../shared/fault.js';
 import { nginx, validateNginx } from './cli.js';
 import type { NginxOptions } from './index.js';
 import { childPids, readPid } from './process.js';
@@ -27,6 +28,7 @@ export async function applyNginx(target: Target, approved: string, ctx: Provider
   } catch (err) {
     return { kind: 'failed', stage: 'write', reason: errorMessage(err), steps };
   }
+  await faultPoint('after-write');
   const result = await reloadAndVerify(target, pidFile, ctx);
   if (result.ok) {
     steps.push(`reload: ok; verify: ${result.note}`);
