@@ -101,9 +101,9 @@ export class GitSource {
 
   /** Whether `commit` is in the approved branch's history (reachable from its tip). */
   async inApprovedHistory(commit: string): Promise<boolean> {
+    // `merge-base --is-ancestor` answers by exit code alone, which simple-git does not report.
     try {
-      await this.raw(['merge-base', '--is-ancestor', commit, this.branchRef]);
-      return true;
+      return (await this.raw(['merge-base', commit, this.branchRef])).trim() === commit;
     } catch {
       return false;
     }
