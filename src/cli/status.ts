@@ -27,6 +27,9 @@ export async function statusCommand(io: Io, global: GlobalOptions, opts: { json?
         topChanges: s.topChanges,
         provenance: s.provenance,
         error: s.error,
+        pause: s.pause,
+        contested: s.contested,
+        backoff: s.backoff,
       };
     });
     const gitStale = history.getMeta('git.stale') === 'true';
@@ -45,6 +48,9 @@ export async function statusCommand(io: Io, global: GlobalOptions, opts: { json?
         if (t.provenance) io.out(`  provenance: ${provenanceLine(t.provenance)}`);
       }
       if (t.status === 'error' && t.error) io.out(`  ${t.error}`);
+      if (t.pause) io.out(`  paused until ${t.pause.until} by ${t.pause.actor}: ${t.pause.reason}`);
+      if (t.contested) io.out(`  contested since ${t.contested.since} (${t.contested.fields.join(', ')}): run driftwarden resume ${t.name} once fixed`);
+      if (t.backoff) io.out(`  revert backoff: ${t.backoff.failures} failure(s)${t.backoff.until ? `, next try after ${t.backoff.until}` : ', waiting for new content'}: ${t.backoff.reason}`);
     }
     return EXIT.ok;
   } finally {

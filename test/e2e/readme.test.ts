@@ -7,6 +7,11 @@ import { DRIFTED, setup } from '../helpers/fixture.js';
 
 const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
+/** Shell-like words: double-quoted parts stay together. */
+function words(command: string): string[] {
+  return [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
+}
+
 /** Lines of ```sh blocks, without comments. */
 function shellCommands(): string[] {
   const blocks = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
@@ -19,10 +24,11 @@ describe('the README stays true', () => {
     expect(commands.length).toBeGreaterThanOrEqual(7);
     const s = setup({ live: DRIFTED });
     for (const command of commands) {
-      const args = command.split(/\s+/).slice(1);
+      const args = words(command).slice(1);
       const run = await cli('--config', s.config, ...args);
-      expect(run.stderr, command).not.toMatch(/unknown (command|option)|error: /);
-      expect([0, 2], command).toContain(run.code);
+      // The commands run against a file target: some (revert) are refused with a reason, never misunderstood.
+      expect(run.stderr, command).not.toMatch(/unknown (command|option)|too many arguments|missing required|error: unexpected/);
+      expect([0, 1, 2], command).toContain(run.code);
     }
   });
 
