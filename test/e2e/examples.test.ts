@@ -21,7 +21,7 @@ import { tempDir } from '../helpers/tmp.js';
 /**
  * Runs examples/{haproxy,nginx,caddy} as their README.md says: start the load balancer from a
  * copy of the approved config, commit approved/, check (in sync), drift it as an operator would,
- * check (critical drift), put the approved config back with the provider's apply, check again.
+ * check (critical drift), put the approved config back with `driftwarden revert`, check again.
  * The examples' fixed ports are replaced with free ones (and the echo backends' ports) in a copy.
  */
 
@@ -156,7 +156,7 @@ for (const example of [haproxy, nginx, caddy]) {
       echo = undefined;
     });
 
-    it(`${example.name} runs as its README says: in sync, a critical algorithm drift, apply puts round robin back`, async () => {
+    it(`${example.name} runs as its README says: in sync, a critical algorithm drift, revert puts round robin back`, async () => {
       echo = new EchoServers();
       const [b1, b2] = await echo.start(['backend-1', 'backend-2']);
       const lbPort = await freePort();
@@ -185,9 +185,11 @@ for (const example of [haproxy, nginx, caddy]) {
       expect(text.code).toBe(2);
       expect(text.stdout).toContain(`critical ${example.critical}`);
 
-      const config = loadConfig(yaml);
-      const outcome = await example.provider.apply!(config.targets[0], approved, { baseDir: config.baseDir, signal: AbortSignal.timeout(30_000) });
-      expect(outcome, JSON.stringify(outcome)).toMatchObject({ kind: 'applied' });
+      // As the README does it: driftwarden revert TARGET --yes --reason ...
+      const name = loadConfig(yaml).targets[0]?.name ?? '';
+      const reverted = await cli('--config', yaml, 'revert', name, '--yes', '--reason', 'undo the test-only algorithm');
+      expect(reverted.code, reverted.stderr).toBe(0);
+      expect(reverted.stdout).toMatch(new RegExp(`reverted ${name} to [0-9a-f]{12}`));
       run = await cli('--config', yaml, 'check', '--json');
       expect(run.code, run.stdout).toBe(0);
       expect(run.json().targets[0].status).toBe('in-sync');
