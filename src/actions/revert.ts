@@ -53,6 +53,8 @@ export async function revert(rt: Runtime, req: RevertRequest, now: () => Date = 
     } catch (err) {
       outcome = { kind: 'failed', stage: 'write', reason: errorMessage(err), steps: [] };
     }
+    // Checker output and error logs can quote config lines: redact before anything records them.
+    outcome = redactOutcome(outcome, (t) => rt.redactor.text(t));
     const state = rt.history.state(target.name);
     const record = (type: string, reason: string, next: TargetState) => events.push(rt.history.append({ ...base, type, reason, data: { planned: planned.id, steps: outcome.steps } }, next));
     const cleared: TargetState = { ...state, pendingRevert: null };
@@ -84,6 +86,18 @@ export async function revert(rt: Runtime, req: RevertRequest, now: () => Date = 
     return { outcome, events };
   } finally {
     lock.release();
+  }
+}
+
+function redactOutcome(o: ApplyOutcome, redact: (t: string) => string): ApplyOutcome {
+  const steps = o.steps.map(redact);
+  switch (o.kind) {
+    case 'applied':
+      return { ...o, steps };
+    case 'invalid':
+      return { ...o, steps, messages: o.messages.map((m) => ({ ...m, message: redact(m.message) })) };
+    default:
+      return { ...o, steps, reason: redact(o.reason) };
   }
 }
 

@@ -57,11 +57,11 @@ function walk(a: TreeValue, b: TreeValue, path: string, out: Omit<Change, 'sever
   if (isObject(a) && isObject(b)) {
     for (const key of Object.keys(a)) {
       const p = joinPath(path, key);
-      if (!(key in b)) out.push({ path: p, kind: 'removed', approved: a[key] as TreeValue });
+      if (!Object.hasOwn(b, key)) out.push({ path: p, kind: 'removed', approved: a[key] as TreeValue });
       else walk(a[key] as TreeValue, b[key] as TreeValue, p, out);
     }
     for (const key of Object.keys(b)) {
-      if (!(key in a)) out.push({ path: joinPath(path, key), kind: 'added', live: b[key] as TreeValue });
+      if (!Object.hasOwn(a, key)) out.push({ path: joinPath(path, key), kind: 'added', live: b[key] as TreeValue });
     }
     return;
   }

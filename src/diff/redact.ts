@@ -66,11 +66,14 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((v) => this.tree(v, secret));
     if (isObject(value)) {
       const out: Record<string, TreeValue> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.tree(v, secret || this.isSecretKey(k));
+      for (const [k, v] of Object.entries(value)) {
+        Object.defineProperty(out, k, { value: this.tree(v, secret || this.isSecretKey(k)), enumerable: true, writable: true, configurable: true });
+      }
       return out;
     }
     if (secret && value !== null) return this.fingerprint(String(value));
-    return typeof value === 'string' ? this.scrub(value) : value;
+    // Models store `keyword value` lines as one string (`user admin insecure-password x`): redact like text.
+    return typeof value === 'string' ? this.text(value) : value;
   }
 
   /** Redacts a config text line by line, for the unified diff and any text shown to people. */

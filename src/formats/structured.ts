@@ -65,7 +65,8 @@ class Walker {
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
         const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : String(pair.key);
-        out[key] = pair.value ? this.value(pair.value as Node, depth + 1) : null;
+        // defineProperty: a key named __proto__ is data, not the object's prototype.
+        Object.defineProperty(out, key, { value: pair.value ? this.value(pair.value as Node, depth + 1) : null, enumerable: true, writable: true, configurable: true });
       }
       return out;
     }

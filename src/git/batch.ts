@@ -13,8 +13,16 @@ export function readBlobs(gitDir: string, ids: readonly string[], env: NodeJS.Pr
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('git cat-file did not finish within 60 s'));
+    }, 60_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('close', (code) => {
+      clearTimeout(timer);
       if (code !== 0) return reject(new Error(`git cat-file exited ${code}: ${stderr.trim()}`));
       const buf = Buffer.concat(chunks);
       let pos = 0;

@@ -40,7 +40,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
   let comparison: Comparison | null = null;
   let provenance: Provenance | null = null;
   if (obs.kind === 'failed') {
-    outcome = { kind: 'failed', stage: obs.stage, message: rt.redactor.scrub(obs.message) };
+    outcome = { kind: 'failed', stage: obs.stage, message: rt.redactor.text(obs.message) };
   } else {
     const rules = [...target.severity, ...rt.config.severity, ...DEFAULT_SEVERITY_RULES];
     comparison = compareConfigs(obs.approved, obs.live, { rules, ignore: target.ignore, redactor: rt.redactor, findings: obs.snapshot.findings ?? [] });
@@ -55,7 +55,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
               liveCanonical: obs.live.canonical,
               canonicalOf: async (text) => (await getProvider(target.provider).parse(text, target.desired, target)).canonical,
               tip: gitState.commit,
-            });
+            }).catch(() => null); // provenance explains a drift; failing to find it must not hide the drift
     }
   }
   const decision = decide(previous, outcome, {
@@ -79,11 +79,13 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     since: changed ? nowIso : (previous.since ?? nowIso),
     lastChecked: nowIso,
     commit: gitState.commit,
-    fingerprint: comparison?.fingerprint ?? null,
-    severity: comparison?.severity ?? null,
-    topChanges: comparison?.changes.slice(0, TOP_CHANGES) ?? [],
-    changeCount: comparison?.changes.length ?? 0,
-    provenance,
+    // A failed observation says nothing new about the drift: keep what was known, so that the
+    // next good observation is compared with it (drifted -> error -> in sync is `drift.resolved`).
+    fingerprint: comparison ? comparison.fingerprint : previous.fingerprint,
+    severity: comparison ? comparison.severity : previous.severity,
+    topChanges: comparison ? comparison.changes.slice(0, TOP_CHANGES) : previous.topChanges,
+    changeCount: comparison ? comparison.changes.length : previous.changeCount,
+    provenance: comparison ? provenance : previous.provenance,
     error: outcome.kind === 'failed' ? outcome.message : null,
   };
   const notes: string[] = [];

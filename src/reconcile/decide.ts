@@ -10,7 +10,7 @@ export type Outcome =
 
 export type Mode = 'alert' | 'pr' | 'revert';
 
-export type RefuseReason = 'paused' | 'contested' | 'stale-git' | 'backoff' | 'same-failure' | 'empty-pool' | 'cannot-apply';
+export type RefuseReason = 'paused' | 'contested' | 'stale-git' | 'backoff' | 'same-failure' | 'empty-pool' | 'cannot-apply' | 'included-file';
 
 /** Tagged outcome of deciding: every refusal carries its reason, which lands in history. */
 export type Action =
@@ -61,6 +61,10 @@ export function decide(previous: TargetState, outcome: Outcome, ctx: DecideConte
 /** The guard rails of an automatic revert, in the order an operator would check them. */
 export function revertAction(previous: TargetState, comparison: Comparison, ctx: DecideContext): Action {
   if (!ctx.canApply) return { kind: 'refuse', reason: 'cannot-apply', detail: 'this provider cannot apply a config (it has no reload); alerting only' };
+  const included = [...new Set(comparison.changes.map((c) => c.file).filter((f): f is string => Boolean(f)))];
+  if (included.length > 0) {
+    return { kind: 'refuse', reason: 'included-file', detail: `the drift is in an included file (${included.join(', ')}); a revert writes the main file only, so put that file back by hand` };
+  }
   if (previous.pause && Date.parse(previous.pause.until) > ctx.now.getTime()) {
     return { kind: 'refuse', reason: 'paused', detail: `paused until ${previous.pause.until} by ${previous.pause.actor}: ${previous.pause.reason}` };
   }
@@ -99,10 +103,12 @@ function transition(previous: TargetState, outcome: Outcome): EventType | null {
     return previous.status === 'error' && previous.error === outcome.message ? null : 'observe.failed';
   }
   const { comparison } = outcome;
+  // After an error, the fingerprint still tells whether the target was drifted before it.
+  const wasDrifted = previous.status === 'drifted' || (previous.status === 'error' && previous.fingerprint !== null);
   if (comparison.inSync) {
-    if (previous.status === 'drifted') return 'drift.resolved';
+    if (wasDrifted) return 'drift.resolved';
     return previous.status === 'in-sync' ? null : 'target.in-sync';
   }
-  if (previous.status !== 'drifted') return 'drift.detected';
+  if (!wasDrifted) return 'drift.detected';
   return previous.fingerprint === comparison.fingerprint ? null : 'drift.changed';
 }

@@ -36,6 +36,9 @@ export function adminRequest(base: string, method: 'GET' | 'POST', path: string,
         res.on('error', reject);
       },
     );
+    // `timeout` is an idle timeout; this bounds the whole exchange (a server trickling bytes).
+    const deadline = setTimeout(() => req.destroy(new ObserveError(`Caddy admin API ${base} did not finish ${method} ${path} within ${options.timeoutMs ?? 10_000} ms`)), options.timeoutMs ?? 10_000);
+    req.on('close', () => clearTimeout(deadline));
     req.on('timeout', () => req.destroy(new ObserveError(`Caddy admin API ${base} did not answer ${method} ${path} within ${options.timeoutMs ?? 10_000} ms`)));
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err instanceof ObserveError) return reject(err);

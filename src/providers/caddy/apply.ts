@@ -31,6 +31,15 @@ export async function applyCaddy(target: Target, approvedText: string, _ctx: Pro
     return { kind: 'failed', stage: 'write', reason: errorMessage(err), steps };
   }
   const payload = withAdmin(json, running.text);
+  try {
+    return await load(target, json, payload, running, steps);
+  } catch (err) {
+    // The POST may have been accepted before the connection broke: say so, do not claim a clean write failure.
+    return { kind: 'failed', stage: 'verify', reason: `the admin API failed after the config was sent, so it may be live unverified: ${errorMessage(err)}`, steps };
+  }
+}
+
+async function load(target: Target, json: string, payload: string, running: { text: string; etag?: string }, steps: string[]): Promise<ApplyOutcome> {
   const load = await adminRequest(target.adminApi, 'POST', 'config/', { body: payload, ...(running.etag ? { ifMatch: running.etag } : {}), timeoutMs: target.timeoutMs });
   if (load.status === 412) return { kind: 'conflict', reason: 'the running Caddy config changed while driftwarden was applying (ETag mismatch); nothing was overwritten: check again', steps };
   if (load.status !== 200) return { kind: 'rolled-back', stage: 'reload', reason: `Caddy refused the config (HTTP ${load.status}) and kept the previous one: ${errorText(load.body)}`, steps };

@@ -70,8 +70,11 @@ function backend(h: TreeObject): TreeObject {
   const servers: TreeObject = {};
   for (const u of Array.isArray(upstreams) ? upstreams : []) {
     if (!isObject(u)) continue;
-    const address = String(u.dial ?? u.lookup_srv ?? '');
-    servers[address] = durations({ address, ...Object.fromEntries(Object.entries(u).filter(([k]) => k !== 'dial')) }) as TreeObject;
+    const dial = String(u.dial ?? u.lookup_srv ?? '');
+    // The same upstream listed twice gets twice the traffic: keep both.
+    let address = dial;
+    for (let n = 2; address in servers; n++) address = `${dial} #${n}`;
+    servers[address] = durations({ address: dial, ...Object.fromEntries(Object.entries(u).filter(([k]) => k !== 'dial')) }) as TreeObject;
   }
   return {
     algorithm: typeof name === 'string' ? name : DEFAULT_POLICY,

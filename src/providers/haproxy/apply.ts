@@ -66,22 +66,26 @@ async function procState(target: Target) {
 async function reload(target: Target, before: Awaited<ReturnType<typeof procState>>, ctx: ProviderContext): Promise<Step> {
   try {
     if (target.masterSocket) {
+      if (!before) return { ok: false, reason: `cannot read the reload count on the master socket ${target.masterSocket} (show proc); not reloading blind` };
       await runtimeCommand(target.masterSocket, 'reload');
       const deadline = Date.now() + target.verifyTimeoutMs;
       while (Date.now() < deadline && !ctx.signal.aborted) {
         const now = await procState(target);
-        if (now && before && now.failed > before.failed) return { ok: false, reason: `HAProxy refused to reload (failed reloads ${before.failed} -> ${now.failed})` };
-        if (now && (!before || now.reloads > before.reloads)) return { ok: true, note: `master reload #${now.reloads}` };
+        if (now && now.failed > before.failed) return { ok: false, reason: `HAProxy refused to reload (failed reloads ${before.failed} -> ${now.failed})` };
+        if (now && now.reloads > before.reloads) return { ok: true, note: `master reload #${now.reloads}` };
         await sleep(100);
       }
       return { ok: false, reason: `no reload seen on the master socket within ${target.verifyTimeoutMs} ms` };
     }
     if (target.reload) {
       const r = await runShell(target.reload, { timeoutMs: target.verifyTimeoutMs });
+      if (r.timedOut) return { ok: false, reason: `reload command did not finish within ${target.verifyTimeoutMs} ms` };
       return r.code === 0 ? { ok: true, note: 'reload command' } : { ok: false, reason: `reload command exited ${r.code ?? 'abnormally'}: ${r.stderr.trim().split('\n').pop() ?? ''}` };
     }
     if (target.pidFile) {
       const pid = Number(readFileSync(target.pidFile, 'utf8').trim().split(/\s+/)[0]);
+      // 0 or 1 would signal our own process group or init: never.
+      if (!Number.isInteger(pid) || pid <= 1) return { ok: false, reason: `pid file ${target.pidFile} holds no usable pid` };
       process.kill(pid, 'SIGUSR2');
       await sleep(500);
       return { ok: true, note: `SIGUSR2 to ${pid}` };

@@ -284,7 +284,8 @@ export function splitNginxDump(dump: string): { file: string; text: string; star
     lineNo++;
     if (dump.startsWith(HEADER, pos)) {
       const header = dump.slice(pos + HEADER.length, end).replace(/\r$/, '');
-      if (header.length > 1 && header.endsWith(':')) {
+      // nginx prints absolute paths; a config comment that starts with the same words is not a header.
+      if (header.length > 2 && header.startsWith('/') && header.endsWith(':')) {
         finish(pos);
         current = { file: header.slice(0, -1), startLine: lineNo + 1, from: Math.min(end + 1, dump.length) };
       }

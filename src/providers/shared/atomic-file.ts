@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, statSync, writeSync, readFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -10,7 +10,7 @@ export function writeFileAtomic(path: string, text: string): void {
   const mode = existsSync(path) ? statSync(path).mode & 0o7777 : 0o644;
   const fd = openSync(tmp, 'w', mode);
   try {
-    writeSync(fd, text);
+    writeFileSync(fd, text); // loops until every byte is written
     fsyncSync(fd);
   } finally {
     closeSync(fd);
