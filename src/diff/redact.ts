@@ -19,6 +19,8 @@ const INLINE_PATTERNS: RegExp[] = [
 const KEY_SEP = /(["']?)([A-Za-z][A-Za-z0-9_.-]*)\1(?:\s*[:=]\s*|[ \t]+)/g;
 /** The value after a key: a quoted string or one bare word. */
 const VALUE = /^(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;{}[\]]+)/;
+/** `key:` with nothing after it, or a block scalar indicator (`key: |`, `key: >-`): the value is on the next lines. */
+const BLOCK_OPENER = /^(\s*)(["']?)([A-Za-z][\w.-]*)\2\s*:\s*([|>][-+0-9]*)?\s*(#.*)?$/;
 const FINGERPRINT = /(\[secret:[0-9a-f]{8}\])/;
 
 export interface RedactionOptions {
@@ -78,9 +80,21 @@ export class Redactor {
 
   /** Redacts a config text line by line, for the unified diff and any text shown to people. */
   text(text: string): string {
+    // A secret key whose value continues on the next lines (a YAML block `key: |`, or a nested
+    // list or map) hides every deeper-indented line that follows.
+    let hideDeeperThan: number | null = null;
     return this.scrub(text)
       .split('\n')
-      .map((line) => this.line(line))
+      .map((line) => {
+        const indent = line.length - line.trimStart().length;
+        if (hideDeeperThan !== null) {
+          if (line.trim() === '' || indent > hideDeeperThan) return line.trim() === '' ? line : `${line.slice(0, indent)}${this.fingerprint(line.trim())}`;
+          hideDeeperThan = null;
+        }
+        const opener = BLOCK_OPENER.exec(line);
+        if (opener && this.isSecretKey(opener[3] as string)) hideDeeperThan = indent;
+        return this.line(line);
+      })
       .join('\n');
   }
 

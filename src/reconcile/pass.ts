@@ -17,8 +17,6 @@ export interface PassOptions {
   /** Carry out each target's decision (reconcile); check only observes. */
   act?: boolean;
   dryRun?: boolean;
-  allowStale?: boolean;
-  force?: boolean;
   now?: () => Date;
 }
 
@@ -54,10 +52,10 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
       await expirePause(rt, target.name, now());
       noteInterruptedRevert(rt, target.name);
     }
-    const check = await checkTarget(rt, target, git, now(), { ...(options.allowStale ? { allowStale: true } : {}), ...(options.force ? { force: true } : {}) });
+    const check = await checkTarget(rt, target, git, now());
     if (writes) await recordCheck(rt, check);
     if (options.act) {
-      const actOptions: ActOptions = { actor: rt.actor, ...(options.dryRun ? { dryRun: true } : {}), ...(options.allowStale ? { allowStale: true } : {}), ...(options.force ? { force: true } : {}) };
+      const actOptions: ActOptions = { actor: rt.actor, ...(options.dryRun ? { dryRun: true } : {}) };
       const { report, after } = await act(rt, check, git, actOptions, now);
       checks.push(after ? { ...check, result: { ...after.result, event: check.result.event } } : check);
       actions.push(report);

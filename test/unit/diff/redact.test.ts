@@ -40,3 +40,15 @@ describe('Redactor', () => {
     expect(out).toContain('https://deploy:[secret:');
   });
 });
+
+describe('Redactor: values that span lines', () => {
+  it('hides a YAML block scalar or nested value under a secret key, and nothing after it', () => {
+    const r = new Redactor(Buffer.alloc(32, 3));
+    const text = 'tls:\n  private_key: |\n    -----BEGIN KEY-----\n    BBBB-secret\n  cert: public.pem\ntokens:\n  - tok-one\n  - tok-two\nname: edge\n';
+    const out = r.text(text);
+    for (const secret of ['BEGIN KEY', 'BBBB-secret', 'tok-one', 'tok-two']) expect(out).not.toContain(secret);
+    expect(out).toContain('  cert: public.pem');
+    expect(out).toContain('name: edge');
+    expect(out.split('\n')).toHaveLength(text.split('\n').length);
+  });
+});
