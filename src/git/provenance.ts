@@ -18,7 +18,7 @@ export interface ProvenanceQuery {
   /** Canonical form of the live content. */
   liveCanonical: string;
   /** Canonical form of a file version (the same parser as the live side); throws when unparsable. */
-  canonicalOf(text: string): string | Promise<string>;
+  canonicalOf(text: string, commit: string): string | Promise<string>;
   /** The approved tip, which is known to differ and is skipped. */
   tip: string;
   limit?: number;
@@ -48,10 +48,11 @@ export async function findProvenance(git: GitSource, q: ProvenanceQuery): Promis
     const blobs = await git.readBlobs(unknown);
     for (const id of unknown) {
       const blob = blobs.get(id);
+      const commit = versions.find((v) => v.blob === id)?.commit as string;
       let same = false;
       if (blob) {
         try {
-          same = (await q.canonicalOf(blob.toString('utf8'))) === q.liveCanonical;
+          same = (await q.canonicalOf(blob.toString('utf8'), commit)) === q.liveCanonical;
         } catch {
           same = false; // an old version that does not parse cannot be the live one
         }

@@ -7,7 +7,7 @@ import { getProvider } from '../providers/registry.js';
 import { firstEmptyPool } from '../diff/pools.js';
 import { compareConfigs, type Comparison } from './compare.js';
 import { decide, modeNote, type Decision, type Outcome } from './decide.js';
-import { observeTarget } from './observe.js';
+import { gitFiles, observeTarget } from './observe.js';
 import type { TargetResult } from './result.js';
 import type { Runtime } from './runtime.js';
 
@@ -53,7 +53,14 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
           : await findProvenance(rt.git, {
               path: target.desired,
               liveCanonical: obs.live.canonical,
-              canonicalOf: async (text) => (await getProvider(target.provider).parse(text, target.desired, target)).canonical,
+              canonicalOf: async (text, commit) => {
+                // Compare like with like: a provider that follows includes follows them at that commit too.
+                const provider = getProvider(target.provider);
+                const tree = provider.parseAll
+                  ? await provider.parseAll(text, target.desired, target, gitFiles(rt.git, commit, target.desired), new Set(obs.live.included ?? []))
+                  : await provider.parse(text, target.desired, target);
+                return tree.canonical;
+              },
               tip: gitState.commit,
             }).catch(() => null); // provenance explains a drift; failing to find it must not hide the drift
     }

@@ -66,7 +66,7 @@ function describeParse(err: unknown): string {
 }
 
 /** The approved commit's files beside the desired file, as a FileSource. */
-function gitFiles(git: GitSource, commit: string, desired: string): FileSource {
+export function gitFiles(git: GitSource, commit: string, desired: string): FileSource {
   const base = posix.dirname(desired) === '.' ? '' : posix.dirname(desired);
   let listing: Promise<string[]> | undefined;
   return {
