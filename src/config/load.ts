@@ -132,6 +132,7 @@ function issuesToProblems(issues: z.core.$ZodIssue[], prefix: Path, locate: Loca
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.input === undefined) return `missing (expected ${issue.expected})`;
   if (issue.code === 'invalid_value') return `expected one of: ${issue.values.map((v) => String(v)).join(', ')}`;
+  if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1 && /^Too small/.test(issue.message)) return 'must not be empty';
   return issue.message;
 }
 

@@ -76,6 +76,11 @@ targets:
     expect(byField['targets[1].desired']).toMatchObject({ line: 10, message: expect.stringMatching(/missing/) });
   });
 
+  it('says an empty string must not be empty', () => {
+    expect(problems(GOOD.replace('desired: lb/edge.yaml', 'desired: ""'))[0]).toMatchObject({ field: 'targets[0].desired', message: expect.stringMatching(/path of the approved file|must not be empty/) });
+    expect(problems(GOOD.replace('  repo: ../approved', '  repo: ../approved\n  branch: ""'))[0]).toMatchObject({ field: 'git.branch', message: 'must not be empty' });
+  });
+
   it('rejects duplicate target names', () => {
     const text = `${GOOD}  - name: edge-lb\n    desired: lb/other.yaml\n    provider: file\n    path: y\n`;
     expect(problems(text)[0]).toMatchObject({ line: 8, field: 'targets[1].name', message: expect.stringMatching(/duplicate/) });
