@@ -30,6 +30,14 @@ export function describeAction(a: ActionReport): string | undefined {
     case 'none':
     case 'alerted':
       return undefined;
+    case 'would-propose-pr':
+      return 'would open or update the drift pull request';
+    case 'would-close-pr':
+      return 'would close the drift pull request (the live config is back to the approved one)';
+    case 'pr':
+      return `pull request #${a.number} ${a.outcome}: ${a.url}`;
+    case 'pr-failed':
+      return `pull request step failed: ${a.reason}`;
     case 'would-revert':
       return `would revert to ${a.commit.slice(0, 12)}`;
     case 'reverted':

@@ -51,5 +51,6 @@ export function renderTarget(io: Io, r: TargetResult, maxChanges = 10): void {
     const facts = Object.entries(r.live?.facts ?? {}).filter(([k]) => k !== 'note');
     if (facts.length > 0) io.out(`  live: ${facts.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
+  if (r.pr) io.out(`  pr: #${r.pr.number} ${r.pr.state} ${r.pr.url}`);
   for (const note of r.notes) io.out(`  note: ${note}`);
 }

@@ -27,6 +27,7 @@ export async function statusCommand(io: Io, global: GlobalOptions, opts: { json?
         topChanges: s.topChanges,
         provenance: s.provenance,
         error: s.error,
+        pr: s.pr ? { number: s.pr.number, url: s.pr.url, state: s.pr.state } : null,
         pause: s.pause,
         contested: s.contested,
         backoff: s.backoff,
@@ -48,6 +49,7 @@ export async function statusCommand(io: Io, global: GlobalOptions, opts: { json?
         if (t.provenance) io.out(`  provenance: ${provenanceLine(t.provenance)}`);
       }
       if (t.status === 'error' && t.error) io.out(`  ${t.error}`);
+      if (t.pr) io.out(`  pr: #${t.pr.number} ${t.pr.state} ${t.pr.url}`);
       if (t.pause) io.out(`  paused until ${t.pause.until} by ${t.pause.actor}: ${t.pause.reason}`);
       if (t.contested) io.out(`  contested since ${t.contested.since} (${t.contested.fields.join(', ')}): run driftwarden resume ${t.name} once fixed`);
       if (t.backoff) io.out(`  revert backoff: ${t.backoff.failures} failure(s)${t.backoff.until ? `, next try after ${t.backoff.until}` : ', waiting for new content'}: ${t.backoff.reason}`);

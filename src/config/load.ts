@@ -86,6 +86,13 @@ export function parseConfig(text: string, file: string): Config {
     }
     targets.push(target);
   });
+  if (top.success && !top.data.github) {
+    rawTargets.forEach((raw, i) => {
+      if (raw && typeof raw === 'object' && (raw as { mode?: unknown }).mode === 'pr') {
+        problems.push({ ...locate(['targets', i, 'mode']), field: fieldName(['targets', i, 'mode']), message: 'mode pr needs a top-level `github` section (repo, tokenEnv) to open pull requests in' });
+      }
+    });
+  }
   if (problems.length > 0 || !top.success) throw new ConfigurationError(problems);
 
   const cfg = top.data;
@@ -94,6 +101,7 @@ export function parseConfig(text: string, file: string): Config {
     baseDir,
     git: { ...cfg.git, repo: isRemote(cfg.git.repo) ? cfg.git.repo : resolve(baseDir, cfg.git.repo) },
     stateDir: resolve(baseDir, cfg.state),
+    ...(cfg.github ? { github: cfg.github } : {}),
     schedule: cfg.schedule,
     notify: cfg.notify,
     severity: cfg.severity,

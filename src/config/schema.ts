@@ -47,6 +47,8 @@ export const targetBaseShape = {
   desired: z.string().min(1, 'the path of the approved file inside the Git repository'),
   provider: z.string(),
   mode: z.enum(['alert', 'pr', 'revert']).default('alert'),
+  /** mode pr: what a drift PR closed without merging means (revert goes through every guard rail). */
+  onReject: z.enum(['revert', 'alert']).default('revert'),
   ignore: z.array(z.string().min(1)).default([]),
   severity: z.array(severityRule).default([]),
 };
@@ -64,6 +66,16 @@ export const configSchema = z
       })
       .strict(),
     state: z.string().min(1).default('.driftwarden'),
+    github: z
+      .object({
+        repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name of the repository in git.repo, e.g. acme/lb-config'),
+        tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the NAME of an environment variable (never the token itself)').default('GITHUB_TOKEN'),
+        apiUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL such as https://api.github.com' }).default('https://api.github.com'),
+        labels: z.array(z.string().min(1)).default([]),
+        reviewers: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .optional(),
     schedule: z
       .string()
       .refine((s) => cron.validate(s), { message: 'not a valid cron expression (e.g. "*/5 * * * *")' })

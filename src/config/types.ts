@@ -10,6 +10,8 @@ export interface Config {
   file: string;
   baseDir: string;
   git: { repo: string; branch: string; tokenEnv?: string };
+  /** Where drift pull requests go (mode pr). */
+  github?: { repo: string; tokenEnv: string; apiUrl: string; labels: string[]; reviewers: string[] };
   stateDir: string;
   schedule: string;
   notify: { webhook: string; timeoutMs: number }[];

@@ -2,6 +2,16 @@ import type { Change } from '../diff/compare.js';
 import type { Severity } from '../diff/severity.js';
 import type { Provenance } from '../git/provenance.js';
 
+export interface PullRequestRef {
+  number: number;
+  url: string;
+  branch: string;
+  /** The drift it proposes; the same drift on a later pass changes nothing on GitHub. */
+  fingerprint: string | null;
+  bodyHash: string;
+  state: 'open' | 'closed' | 'merged';
+}
+
 export type TargetStatus = 'unknown' | 'in-sync' | 'drifted' | 'error';
 
 /** The last known state of a target: what `status` prints and what `decide` compares against. */
@@ -30,6 +40,8 @@ export interface TargetState {
   backoff: { key: string; failures: number; until: string | null; reason: string } | null;
   /** The last refusal recorded, so the same refusal is not recorded every pass. */
   lastSkip: string | null;
+  /** The drift pull request of this target (mode pr), while driftwarden follows it. */
+  pr: PullRequestRef | null;
   /** A revert was planned and not finished (the process died): the next run says so. */
   pendingRevert: { eventId: number; commit: string } | null;
 }
@@ -54,5 +66,6 @@ export function emptyState(name: string): TargetState {
     backoff: null,
     lastSkip: null,
     pendingRevert: null,
+    pr: null,
   };
 }

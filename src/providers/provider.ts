@@ -46,6 +46,7 @@ export interface TargetBase {
   desired: string;
   provider: string;
   mode: 'alert' | 'pr' | 'revert';
+  onReject?: 'revert' | 'alert';
   ignore: string[];
 }
 

@@ -1,4 +1,5 @@
 import { revert } from '../actions/revert.js';
+import { actPr, type PrReport } from './act-pr.js';
 import type { GitState } from '../git/source.js';
 import type { ApplyOutcome } from '../providers/provider.js';
 import { checkTarget, type CheckOptions, type TargetCheck } from './check-target.js';
@@ -10,10 +11,13 @@ export type ActionReport =
   | { kind: 'none' }
   | { kind: 'alerted' }
   | { kind: 'would-revert'; commit: string }
+  | { kind: 'would-propose-pr' }
+  | { kind: 'would-close-pr' }
   | { kind: 'reverted'; commit: string; steps: string[] }
   | { kind: 'revert-failed'; outcome: ApplyOutcome }
   | { kind: 'refused'; reason: string; detail: string }
-  | { kind: 'contested'; fields: string[]; detail: string };
+  | { kind: 'contested'; fields: string[]; detail: string }
+  | PrReport;
 
 export interface ActOptions extends CheckOptions {
   dryRun?: boolean;
@@ -28,7 +32,15 @@ export interface ActOptions extends CheckOptions {
 export async function act(rt: Runtime, check: TargetCheck, git: GitState, options: ActOptions, now: () => Date): Promise<{ report: ActionReport; after?: TargetCheck }> {
   const { action } = check.decision;
   const name = check.target.name;
+  if (check.target.mode === 'pr' && !options.dryRun && (action.kind === 'pull-request' || action.kind === 'close-pr' || rt.history.state(name).pr?.state === 'open')) {
+    const report = await actPr(rt, check, git, options.actor, now);
+    if (report) return { report };
+  }
   switch (action.kind) {
+    case 'pull-request':
+      return { report: options.dryRun ? { kind: 'would-propose-pr' } : { kind: 'none' } };
+    case 'close-pr':
+      return { report: options.dryRun ? { kind: 'would-close-pr' } : { kind: 'none' } };
     case 'none':
       return { report: { kind: 'none' } };
     case 'alert':
@@ -38,7 +50,7 @@ export async function act(rt: Runtime, check: TargetCheck, git: GitState, option
         const state = rt.history.state(name);
         const key = `${action.reason}:${check.result.fingerprint ?? ''}`;
         if (state.lastSkip !== key) {
-          const event = rt.history.append({ type: 'revert.skipped', target: name, commit: git.commit, fingerprint: check.result.fingerprint, actor: options.actor, reason: action.detail, data: { refused: action.reason } }, { ...state, lastSkip: key });
+          const event = rt.history.append({ type: check.target.mode === 'pr' ? 'pr.skipped' : 'revert.skipped', target: name, commit: git.commit, fingerprint: check.result.fingerprint, actor: options.actor, reason: action.detail, data: { refused: action.reason } }, { ...state, lastSkip: key });
           await notify(rt, event, check);
         }
       }

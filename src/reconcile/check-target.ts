@@ -22,6 +22,8 @@ export interface TargetCheck {
   comparison: Comparison | null;
   /** The approved text at the compared commit (what a revert would apply), when it was read. */
   approvedText: string | null;
+  /** The live text exactly as read (unredacted: only ever committed to a drift PR, never printed). */
+  liveText: string | null;
 }
 
 /** Options a person can give by hand (`revert --allow-stale --force`); the service gives none. */
@@ -118,6 +120,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     notes,
     live: obs.kind === 'observed' ? { origin: obs.snapshot.origin, facts: obs.snapshot.facts } : null,
     approved: { origin: `${target.desired}@${gitState.commit.slice(0, 12)}` },
+    pr: next.pr ? { number: next.pr.number, url: next.pr.url, state: next.pr.state } : null,
   };
-  return { target, result, decision, next, comparison, approvedText: obs.kind === 'observed' ? obs.approvedText : null };
+  return { target, result, decision, next, comparison, approvedText: obs.kind === 'observed' ? obs.approvedText : null, liveText: obs.kind === 'observed' ? obs.snapshot.text : null };
 }

@@ -10,13 +10,15 @@ export type Outcome =
 
 export type Mode = 'alert' | 'pr' | 'revert';
 
-export type RefuseReason = 'paused' | 'contested' | 'stale-git' | 'backoff' | 'same-failure' | 'empty-pool' | 'cannot-apply' | 'included-file';
+export type RefuseReason = 'paused' | 'contested' | 'stale-git' | 'backoff' | 'same-failure' | 'empty-pool' | 'cannot-apply' | 'included-file' | 'secret';
 
 /** Tagged outcome of deciding: every refusal carries its reason, which lands in history. */
 export type Action =
   | { kind: 'none' }
   | { kind: 'alert'; note?: string }
   | { kind: 'revert' }
+  | { kind: 'pull-request' }
+  | { kind: 'close-pr' }
   | { kind: 'refuse'; reason: RefuseReason; detail: string }
   | { kind: 'contest'; fields: string[]; detail: string };
 
@@ -42,9 +44,9 @@ export interface DecideContext {
   force?: boolean;
 }
 
-/** Modes that this version does not implement yet alert instead, and say so. */
-export function modeNote(mode: Mode): string | undefined {
-  return mode === 'pr' ? 'mode pr is not available in this version; alerting instead' : undefined;
+/** Modes that this version does not implement yet alert instead, and say so (none left). */
+export function modeNote(_mode: Mode): string | undefined {
+  return undefined;
 }
 
 /** Pure: the transition since the last check, and what to do about it. */
@@ -52,10 +54,24 @@ export function decide(previous: TargetState, outcome: Outcome, ctx: DecideConte
   const event = transition(previous, outcome);
   // A first observation that is in sync is recorded but is nothing to alert about.
   const alert: Action = event === null || event === 'target.in-sync' ? { kind: 'none' } : { kind: 'alert' };
-  if (outcome.kind === 'failed' || outcome.comparison.inSync) return { event, action: alert };
-  if (ctx.mode === 'alert') return { event, action: alert };
-  if (ctx.mode === 'pr') return { event, action: event ? { kind: 'alert', note: modeNote('pr') as string } : alert };
+  if (outcome.kind === 'failed') return { event, action: alert };
+  if (ctx.mode === 'pr') return { event, action: prAction(previous, outcome.comparison) ?? alert };
+  if (outcome.comparison.inSync || ctx.mode === 'alert') return { event, action: alert };
   return { event, action: revertAction(previous, outcome.comparison, ctx) };
+}
+
+/**
+ * mode pr: propose the live change (the PR step itself makes no write when nothing changed), or
+ * close the PR once the live config is back to the approved one. A drift that changes a secret
+ * value is never committed: it is refused, and alerted.
+ */
+export function prAction(previous: TargetState, comparison: Comparison): Action | undefined {
+  if (comparison.inSync) return previous.pr?.state === 'open' ? { kind: 'close-pr' } : undefined;
+  const secrets = comparison.changes.filter((c) => c.kind !== 'added' && typeof c.approved === 'string' && c.approved.startsWith('[secret:')).map((c) => c.path);
+  if (secrets.length > 0) {
+    return { kind: 'refuse', reason: 'secret', detail: `the drift changes secret values (${secrets.slice(0, 5).join(', ')}): they are never committed to a pull request; update them in Git by hand` };
+  }
+  return { kind: 'pull-request' };
 }
 
 /** The guard rails of an automatic revert, in the order an operator would check them. */

@@ -5,7 +5,7 @@ import type { TargetCheck } from './check-target.js';
 import type { Runtime } from './runtime.js';
 
 /** Events that people want to hear about (webhooks); first sightings of in-sync targets are not. */
-const NOTIFY = /^(drift\.|observe\.failed|revert\.(applied|failed|rolled-back)|target\.(contested|paused|resumed))/;
+const NOTIFY = /^(drift\.|observe\.failed|revert\.(applied|failed|rolled-back)|target\.(contested|paused|resumed)|pr\.)/;
 
 /** Records a check's transition (or only its new state) and notifies the webhooks of it. */
 export async function recordCheck(rt: Runtime, check: TargetCheck): Promise<HistoryEvent | null> {
@@ -44,7 +44,7 @@ export async function notify(rt: Runtime, event: HistoryEvent, check: TargetChec
     target: r.name,
     time: event.time,
     severity: r.severity,
-    summary: event.type.startsWith('revert.') || event.type.startsWith('target.') ? `${r.name}: ${event.type}: ${event.reason ?? ''}` : summarise(check),
+    summary: /^(revert|target|pr)\.|^drift\.approved/.test(event.type) ? `${r.name}: ${event.type}: ${event.reason ?? ''}` : summarise(check),
     commit: r.commit,
     fingerprint: r.fingerprint,
     changes: r.changes,

@@ -27,5 +27,7 @@ export interface TargetResult {
   event: string | null;
   notes: string[];
   live: { origin: string; facts: Record<string, string | number> } | null;
-  approved: { origin: string } ;
+  approved: { origin: string };
+  /** The drift pull request driftwarden follows for this target (mode pr), if any. */
+  pr: { number: number; url: string; state: string } | null;
 }

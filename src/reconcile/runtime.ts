@@ -5,6 +5,7 @@ import { Redactor } from '../diff/redact.js';
 import { GitSource } from '../git/source.js';
 import { HistoryStore } from '../history/store.js';
 import { loadInstallKey } from '../state/install-key.js';
+import { gitHubRepo, type GitHubRepo } from '../github/client.js';
 
 /** Everything a command needs, opened once from a loaded config. */
 export interface Runtime {
@@ -16,6 +17,8 @@ export interface Runtime {
   actor: string;
   /** Why a target fetch may be unauthenticated, etc.; shown once per command. */
   warnings: string[];
+  /** The GitHub repository for drift PRs, when configured and its token is set. */
+  github?: GitHubRepo;
   close(): void;
 }
 
@@ -30,5 +33,11 @@ export function openRuntime(config: Config, actor: string): Runtime {
   const git = new GitSource({ repo: config.git.repo, branch: config.git.branch, token, cacheDir: join(config.stateDir, 'git', repoKey) });
   const redactor = new Redactor(loadInstallKey(config.stateDir), config.redact);
   const history = new HistoryStore(join(config.stateDir, 'history.db'));
-  return { config, git, history, redactor, actor, warnings, close: () => history.close() };
+  let github: GitHubRepo | undefined;
+  if (config.github) {
+    const ghToken = process.env[config.github.tokenEnv];
+    if (ghToken) github = gitHubRepo(config.github, ghToken);
+    else if (config.targets.some((t) => t.mode === 'pr')) warnings.push(`environment variable ${config.github.tokenEnv} (github.tokenEnv) is not set; targets in mode pr only alert`);
+  }
+  return { config, git, history, redactor, actor, warnings, ...(github ? { github } : {}), close: () => history.close() };
 }

@@ -38,8 +38,13 @@ describe('decide (pure)', () => {
     expect(decide(state({ status: 'error', error: 'gone' }), compared(null), ctx()).event).toBe('target.in-sync');
   });
 
-  it('says that pr mode alerts until it exists', () => {
-    expect(decide(state({}), compared('f'), ctx({ mode: 'pr' })).action).toEqual({ kind: 'alert', note: 'mode pr is not available in this version; alerting instead' });
+  it('mode pr proposes a drift, closes the PR once in sync, and never proposes a changed secret', () => {
+    expect(decide(state({}), compared('f'), ctx({ mode: 'pr' })).action).toEqual({ kind: 'pull-request' });
+    const open = { number: 3, url: 'u', branch: 'driftwarden/t', fingerprint: 'f', bodyHash: 'h', state: 'open' as const };
+    expect(decide(state({ status: 'drifted', fingerprint: 'f', pr: open }), compared(null), ctx({ mode: 'pr' })).action).toEqual({ kind: 'close-pr' });
+    expect(decide(state({ status: 'in-sync' }), compared(null), ctx({ mode: 'pr' })).action).toEqual({ kind: 'none' });
+    const secret: Outcome = { kind: 'compared', comparison: { ...comparison('f'), changes: [{ path: 'stats.password', kind: 'changed', approved: '[secret:aaaaaaaa]', live: '[secret:bbbbbbbb]', severity: 'low' }] } };
+    expect(decide(state({}), secret, ctx({ mode: 'pr' })).action).toMatchObject({ kind: 'refuse', reason: 'secret', detail: expect.stringContaining('stats.password') });
   });
 
   describe('revert mode guard rails', () => {
