@@ -2,8 +2,8 @@
  * Git plumbing on the fake's bare repository. Every call is synchronous: the fake serves one
  * request at a time, so the repository never sees two writers.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -117,8 +117,11 @@ export class BareRepo {
    * `read-tree`, `update-index --index-info` (a null sha removes a path), `write-tree`.
    */
   buildTree(base: string | null, changes: { path: string; mode: string; sha: string | null; type: string }[]): string {
+    // An empty work tree beside the index: `rm --cached` and `read-tree --prefix` insist on one,
+    // and neither writes to it.
     const tmp = mkdtempSync(join(tmpdir(), 'fake-github-index-'));
-    const env = { GIT_INDEX_FILE: join(tmp, 'index') };
+    mkdirSync(join(tmp, 'wt'));
+    const env = { GIT_INDEX_FILE: join(tmp, 'index'), GIT_WORK_TREE: join(tmp, 'wt') };
     try {
       this.git(base ? ['read-tree', base] : ['read-tree', '--empty'], { env });
       for (const change of changes) {
@@ -132,7 +135,7 @@ export class BareRepo {
           this.git(['rm', '--cached', '-r', '-q', '--ignore-unmatch', '--', change.path], { env });
           continue;
         }
-        this.git(['update-index', '--add', '--cacheinfo', `${change.mode},${change.sha},${change.path}`], { env });
+        this.git(['update-index', '--add', '--replace', '--cacheinfo', `${change.mode},${change.sha},${change.path}`], { env });
       }
       return this.git(['write-tree'], { env });
     } finally {
@@ -176,9 +179,4 @@ export class BareRepo {
   treeOf(commit: string): string {
     return this.git(['rev-parse', `${commit}^{tree}`]);
   }
-}
-
-/** Synchronous `git` outside the repository (e.g. checking what a test expects). */
-export function gitIn(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
 }
