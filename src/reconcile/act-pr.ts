@@ -55,7 +55,8 @@ export async function actPr(rt: Runtime, check: TargetCheck, git: GitState, acto
     }
     return undefined;
   } catch (err) {
-    const reason = rt.redactor.text(errorMessage(err));
+    // GitHub's messages quote no config; only credentials in URLs or headers need scrubbing here.
+    const reason = rt.redactor.scrub(errorMessage(err));
     const state = rt.history.state(name);
     const key = `pr-failed:${reason}`;
     if (state.lastSkip !== key) rt.history.append({ type: 'pr.failed', target: name, commit: git.commit, actor, reason }, { ...state, lastSkip: key });

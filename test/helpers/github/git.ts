@@ -54,7 +54,7 @@ export class BareRepo {
   git(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): string {
     const result = spawnSync('git', ['-C', this.dir, ...args], {
       env: { ...this.env, ...options.env },
-      input: options.input,
+      input: typeof options.input === 'string' ? Buffer.from(options.input, 'utf8') : options.input,
       encoding: 'buffer',
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -86,7 +86,7 @@ export class GitHubSpec {
         if (!op) continue;
         this.matchers.push({ method: method.toUpperCase(), regex: templateRegex(template, item, op, doc), operationId: String(op.operationId) });
         if (wanted.has(String(op.operationId))) {
-          picked.push({ id: op.operationId as OperationId, method: method.toUpperCase(), template, op, pathParams: (item.parameters as Json[]) ?? [] });
+          picked.push({ id: op.operationId as OperationId, method: method.toUpperCase(), template, op, pathParams: (item.parameters as unknown as Json[] | undefined) ?? [] });
         }
       }
     }
@@ -303,6 +303,7 @@ function templateRegex(template: string, item: Record<string, JsonObject>, op: J
 /**
  * OpenAPI 3.0 schemas to JSON Schema for ajv: `nullable: true` becomes a 'null' type (and a null
  * enum member); on a schema without `type` (a `$ref`, `allOf`, ...) it becomes `anyOf [null, it]`.
+ * `oneOf` becomes `anyOf` (see below).
  * Walks only schema positions, so a property *named* `nullable` or `type` is left alone.
  */
 export function openApi30ToJsonSchema(root: JsonObject): Json {
@@ -314,8 +315,13 @@ export function openApi30ToJsonSchema(root: JsonObject): Json {
         out[key] = mapValues(value, schema);
       } else if (key === 'items' || key === 'additionalProperties' || key === 'not' || key === 'additionalItems' || key === 'contains' || key === 'propertyNames') {
         out[key] = Array.isArray(value) ? value.map(schema) : schema(value);
-      } else if (key === 'allOf' || key === 'anyOf' || key === 'oneOf') {
+      } else if (key === 'allOf' || key === 'anyOf') {
         out[key] = Array.isArray(value) ? value.map(schema) : value;
+      } else if (key === 'oneOf') {
+        // GitHub writes oneOf where the branches overlap (e.g. validation-error and
+        // repository-rule-violation-error both accept `{message, documentation_url}`), so a
+        // strict "exactly one" would reject every such body: read it as anyOf.
+        out.anyOf = Array.isArray(value) ? value.map(schema) : value;
       } else if (key === 'nullable' || key === 'example' || key === 'examples' || key === 'discriminator' || key === 'xml' || key === 'externalDocs') {
         continue;
       } else {

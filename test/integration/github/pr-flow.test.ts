@@ -1,0 +1,198 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { cli } from '../../helpers/cli.js';
+import { APPROVED, DRIFTED } from '../../helpers/fixture.js';
+import { FakeGitHub } from '../../helpers/github/fake-github.js';
+import { TestRepo } from '../../helpers/git-repo.js';
+import { haproxySetup } from '../../helpers/lb/haproxy-setup.js';
+import { skipWithout } from '../../helpers/lb/ports.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const TOKEN = 'ghs_FakeTokenForTests0123456789';
+const READ_ONLY = 'ghs_ReadOnlyToken0123456789';
+
+interface Env {
+  dir: string;
+  bare: string;
+  gh: FakeGitHub;
+  config: string;
+  writeLive(text: string): void;
+  run(...args: string[]): ReturnType<typeof cli>;
+  writes(): number;
+  events(type?: string): Promise<{ type: string; actor: string; reason: string; data: any }[]>;
+}
+
+/** An approved bare repository that driftwarden fetches and the fake GitHub writes to. */
+async function env(options: { token?: string; approved?: string; live?: string; target?: Record<string, unknown> } = {}): Promise<Env> {
+  const dir = tempDir('dw-gh-');
+  const work = new TestRepo(join(dir, 'work'));
+  work.commit({ 'lb/edge.yaml': options.approved ?? APPROVED }, 'Approve edge config');
+  const bare = join(dir, 'approved.git');
+  execFileSync('git', ['clone', '--quiet', '--bare', work.dir, bare]);
+  const gh = new FakeGitHub({ bareRepo: bare, owner: 'acme', repo: 'lb-config', tokens: { [TOKEN]: 'write', [READ_ONLY]: 'read' } });
+  const apiUrl = await gh.start();
+  const live = join(dir, 'live.yaml');
+  writeFileSync(live, options.live ?? DRIFTED);
+  const config = join(dir, 'driftwarden.yaml');
+  writeFileSync(config, stringify({
+    git: { repo: bare },
+    github: { repo: 'acme/lb-config', tokenEnv: 'DW_TEST_GH_TOKEN', apiUrl, labels: ['drift'], reviewers: ['jane'] },
+    targets: [{ name: 'edge-lb', desired: 'lb/edge.yaml', provider: 'file', path: live, mode: 'pr', ...options.target }],
+  }));
+  const token = options.token ?? TOKEN;
+  return {
+    dir, bare, gh, config,
+    writeLive: (text) => writeFileSync(live, text),
+    run: async (...args) => {
+      process.env.DW_TEST_GH_TOKEN = token;
+      try {
+        return await cli('--config', config, ...args);
+      } finally {
+        delete process.env.DW_TEST_GH_TOKEN;
+      }
+    },
+    writes: () => gh.requests.filter((r) => r.method !== 'GET').length,
+    events: async (type) => (await cli('--config', config, 'history', '--json', '--limit', '200', ...(type ? ['--type', type] : []))).json().events,
+  };
+}
+
+describe('drift pull requests against a local GitHub (real octokit, real git)', () => {
+  let e: Env;
+  afterEach(async () => {
+    expect(e.gh.violations, 'requests and replies match GitHub\'s OpenAPI description').toEqual([]);
+    await e.gh.stop();
+  });
+
+  describe('one drift, one PR', () => {
+    beforeEach(async () => {
+      e = await env();
+    });
+
+    it('opens one PR whose commit sets the desired file to the live content, with labels and reviewers', async () => {
+      const run = await e.run('reconcile');
+      expect(run.code).toBe(2);
+      expect(run.stdout).toMatch(/action: pull request #1 opened: https?:\/\/\S+\/pull\/1/);
+      const [pr] = e.gh.pulls();
+      expect(pr).toMatchObject({ number: 1, state: 'open', head: 'driftwarden/edge-lb', base: 'main', labels: ['drift'], requestedReviewers: ['jane'] });
+      expect(pr?.title).toBe('driftwarden: edge-lb: backends.api.algorithm: roundrobin -> random (critical)');
+      expect(pr?.body).toContain('| critical | backends.api.algorithm: roundrobin -> random |');
+      expect(pr?.body).toMatch(/<!-- driftwarden \{"v":1,"target":"edge-lb","fingerprint":"[0-9a-f]{16}","bodyHash":"[0-9a-f]{16}"\} -->/);
+      expect(execFileSync('git', ['-C', e.bare, 'show', 'refs/heads/driftwarden/edge-lb:lb/edge.yaml'], { encoding: 'utf8' })).toBe(DRIFTED);
+      expect((await e.events('pr')).map((x) => x.type)).toEqual(['pr.opened']);
+      const check = (await e.run('check', '--json')).json().targets[0];
+      expect(check.pr).toMatchObject({ number: 1, state: 'open' });
+    });
+
+    it('the same drift on the next pass makes no write call', async () => {
+      await e.run('reconcile');
+      const before = e.writes();
+      const again = await e.run('reconcile');
+      expect(again.stdout).toMatch(/pull request #1 unchanged/);
+      expect(e.writes()).toBe(before);
+    });
+
+    it('a changed drift updates the same branch and PR, with one comment', async () => {
+      await e.run('reconcile');
+      e.writeLive(DRIFTED.replace('weight: 50', 'weight: 70'));
+      const run = await e.run('reconcile');
+      expect(run.stdout).toMatch(/pull request #1 updated/);
+      const [pr] = e.gh.pulls();
+      expect(e.gh.pulls()).toHaveLength(1);
+      expect(pr?.comments).toHaveLength(1);
+      expect(pr?.body).toContain('weight: 10 -> 70');
+      expect(execFileSync('git', ['-C', e.bare, 'show', 'refs/heads/driftwarden/edge-lb:lb/edge.yaml'], { encoding: 'utf8' })).toContain('weight: 70');
+    });
+
+    it('closes the PR (with a comment) and deletes the branch when the live config returns to the approved one', async () => {
+      await e.run('reconcile');
+      e.writeLive(APPROVED);
+      const run = await e.run('reconcile');
+      expect(run.code).toBe(0);
+      expect(e.gh.pulls()[0]).toMatchObject({ state: 'closed', merged: false });
+      expect(e.gh.pulls()[0]?.comments).toHaveLength(1);
+      expect(() => execFileSync('git', ['-C', e.bare, 'rev-parse', '--verify', '--quiet', 'refs/heads/driftwarden/edge-lb'], { stdio: 'pipe' })).toThrow();
+      const types = (await e.events()).map((x) => x.type);
+      expect(types).toContain('pr.closed');
+      expect(types).not.toContain('pr.rejected');
+    });
+
+    it('merged: the approved branch holds the live content, and history says who approved it', async () => {
+      await e.run('reconcile');
+      e.gh.merge(1, 'octo-reviewer');
+      const run = await e.run('reconcile');
+      expect(run.stdout).toMatch(/pull request #1 merged/);
+      const approved = (await e.events()).filter((x) => x.type === 'pr.merged' || x.type === 'drift.approved');
+      expect(approved.map((x) => [x.type, x.actor])).toEqual([['pr.merged', 'github:octo-reviewer'], ['drift.approved', 'github:octo-reviewer']]);
+      const check = await e.run('check');
+      expect(check.code).toBe(0);
+    });
+  });
+
+  it('honours a secondary rate limit (403 with retry-after) and a 5xx storm, and opens exactly one PR', async () => {
+    e = await env();
+    e.gh.failNext(1, { status: 403, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' } }, { method: 'POST', pathIncludes: '/pulls' });
+    e.gh.failNext(2, { status: 502, body: { message: 'Server Error' } }, { method: 'POST', pathIncludes: '/git/blobs' });
+    const run = await e.run('reconcile');
+    expect(run.stdout).toMatch(/pull request #1 opened/);
+    expect(e.gh.pulls()).toHaveLength(1);
+  });
+
+  it('a 5xx storm that outlasts the retries is reported once, and the next pass opens the PR without a duplicate', async () => {
+    e = await env();
+    e.gh.failNext(4, { status: 500, body: { message: 'Server Error' } }); // one try and three retries
+    const failed = await e.run('reconcile', '--json');
+    expect(failed.json().targets[0].action).toMatchObject({ kind: 'pr-failed', reason: expect.stringMatching(/GitHub: .* failed \(HTTP 500\).*the next pass tries again/) });
+    expect((await e.events('pr.failed'))).toHaveLength(1);
+    const ok = await e.run('reconcile');
+    expect(ok.stdout).toMatch(/pull request #1 opened/);
+    expect(e.gh.pulls()).toHaveLength(1);
+  });
+
+  it('a token without push rights gets a clear message, not a crash, and no PR', async () => {
+    e = await env({ token: READ_ONLY });
+    const run = await e.run('reconcile', '--json');
+    expect(run.json().targets[0].action).toMatchObject({ kind: 'pr-failed', reason: expect.stringMatching(/HTTP 403.*the token lacks permission/) });
+    expect(e.gh.pulls()).toEqual([]);
+    expect(run.stdout + run.stderr).not.toContain(READ_ONLY);
+  });
+
+  it('a drift that changes a secret is never committed: refused and recorded', async () => {
+    const approved = `${APPROVED}stats:\n  password: OldSecretValue1\n`;
+    e = await env({ approved, live: approved.replace('OldSecretValue1', 'NewSecretValue2') });
+    const run = await e.run('reconcile', '--json');
+    expect(run.json().targets[0].action).toMatchObject({ kind: 'refused', reason: 'secret' });
+    expect(e.gh.pulls()).toEqual([]);
+    expect(e.writes()).toBe(0);
+    expect(JSON.stringify(e.gh.requests)).not.toMatch(/NewSecretValue2|OldSecretValue1/);
+    expect((await e.events('pr.skipped'))[0]?.reason).toMatch(/secret values \(stats\.password\)/);
+  });
+
+  it.skipIf(skipWithout('haproxy'))('rejected (closed without merging): pr.rejected, then reverted through the guard rails', async () => {
+    const s = await haproxySetup('alert');
+    try {
+      const bare = join(s.dir, 'approved.git');
+      execFileSync('git', ['clone', '--quiet', '--bare', s.repo.dir, bare]);
+      e = { ...(await env()), bare };
+      await e.gh.stop();
+      e.gh = new FakeGitHub({ bareRepo: bare, owner: 'acme', repo: 'lb-config', tokens: { [TOKEN]: 'write' } });
+      const apiUrl = await e.gh.start();
+      s.writeConfig({ mode: 'pr', onReject: 'revert' }, { git: { repo: bare }, github: { repo: 'acme/lb-config', tokenEnv: 'DW_TEST_GH_TOKEN', apiUrl } });
+      await s.lb.editAndReload(s.withAlgorithm('random'));
+      process.env.DW_TEST_GH_TOKEN = TOKEN;
+      expect((await cli('--config', s.config, 'reconcile')).stdout).toMatch(/pull request #1 opened/);
+      e.gh.close(1);
+      const run = await cli('--config', s.config, 'reconcile');
+      expect(run.stdout).toMatch(/pull request #1 rejected/);
+      expect(await s.lb.algo('api')).toBe('roundrobin');
+      const types = (await cli('--config', s.config, 'history', '--json')).json().events.map((x: { type: string }) => x.type);
+      expect(types).toEqual(expect.arrayContaining(['pr.opened', 'pr.rejected', 'revert.planned', 'revert.applied']));
+      expect(readFileSync(s.lb.config, 'utf8')).toBe(s.approved);
+    } finally {
+      delete process.env.DW_TEST_GH_TOKEN;
+      await s.stop();
+    }
+  });
+});
