@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { cli } from '../../helpers/cli.js';
 import { APPROVED, DRIFTED } from '../../helpers/fixture.js';
-import { FakeGitHub } from '../../helpers/github/fake-github.js';
+import { FakeGitHub, primaryRateLimitReply } from '../../helpers/github/fake-github.js';
 import { TestRepo } from '../../helpers/git-repo.js';
 import { haproxySetup } from '../../helpers/lb/haproxy-setup.js';
 import { skipWithout } from '../../helpers/lb/ports.js';
@@ -157,6 +157,16 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
     expect(run.json().targets[0].action).toMatchObject({ kind: 'pr-failed', reason: expect.stringMatching(/HTTP 403.*the token lacks permission/) });
     expect(e.gh.pulls()).toEqual([]);
     expect(run.stdout + run.stderr).not.toContain(READ_ONLY);
+  });
+
+  it('an invalid token gets a clear 401 message; a primary rate limit (x-ratelimit-reset) is waited out', async () => {
+    e = await env({ token: 'ghs_NotAValidToken000000' });
+    const bad = await e.run('reconcile', '--json');
+    expect(bad.json().targets[0].action).toMatchObject({ kind: 'pr-failed', reason: expect.stringMatching(/HTTP 401.*invalid or expired; check github\.tokenEnv/) });
+    await e.gh.stop();
+    e = await env();
+    e.gh.failNext(1, primaryRateLimitReply(1), { method: 'GET', pathIncludes: '/pulls' });
+    expect((await e.run('reconcile')).stdout).toMatch(/pull request #1 opened/);
   });
 
   it('a drift that changes a secret is never committed: refused and recorded', async () => {
