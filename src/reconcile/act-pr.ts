@@ -48,6 +48,9 @@ export async function actPr(rt: Runtime, check: TargetCheck, git: GitState, acto
       await record('pr.closed', `closed #${known.number}: the live config is back to the approved version`, { number: known.number, url: known.url }, { pr: null });
       return { kind: 'pr', outcome: closed.kind, number: known.number, url: known.url };
     }
+    if (action.kind === 'pull-request' && check.liveText !== null && !liveMatchesDesiredFormat(check)) {
+      return { kind: 'refused', reason: 'format', detail: `the live config is Caddy JSON but ${check.target.desired} is a Caddyfile: a PR cannot propose it as is; convert the approved file to JSON (adapter: json) to use mode pr` };
+    }
     if (action.kind === 'pull-request' && check.liveText !== null) {
       const outcome = await proposeDrift(rt, gh, check, git, check.liveText);
       if (outcome.kind !== 'unchanged') await record(`pr.${outcome.kind}`, `${outcome.kind} #${outcome.pr.number} for drift ${check.result.fingerprint ?? ''}`, { number: outcome.pr.number, url: outcome.pr.url }, { pr: outcome.pr });
@@ -62,6 +65,13 @@ export async function actPr(rt: Runtime, check: TargetCheck, git: GitState, acto
     if (state.lastSkip !== key) rt.history.append({ type: 'pr.failed', target: name, commit: git.commit, actor, reason }, { ...state, lastSkip: key });
     return { kind: 'pr-failed', reason };
   }
+}
+
+/** Caddy's live state is JSON: it can only be proposed into an approved JSON file. */
+function liveMatchesDesiredFormat(check: TargetCheck): boolean {
+  if (check.target.provider !== 'caddy') return true;
+  const adapter = (check.target as { adapter?: string }).adapter;
+  return adapter === 'json' || (adapter === undefined && check.target.desired.toLowerCase().endsWith('.json'));
 }
 
 /** A rejected drift is reverted, through every guard rail of an automatic revert. */
