@@ -43,7 +43,9 @@ describe('decide (pure)', () => {
     const open = { number: 3, url: 'u', branch: 'driftwarden/t', fingerprint: 'f', bodyHash: 'h', state: 'open' as const };
     expect(decide(state({ status: 'drifted', fingerprint: 'f', pr: open }), compared(null), ctx({ mode: 'pr' })).action).toEqual({ kind: 'close-pr' });
     expect(decide(state({ status: 'in-sync' }), compared(null), ctx({ mode: 'pr' })).action).toEqual({ kind: 'none' });
-    const secret: Outcome = { kind: 'compared', comparison: { ...comparison('f'), changes: [{ path: 'stats.password', kind: 'changed', approved: '[secret:aaaaaaaa]', live: '[secret:bbbbbbbb]', severity: 'low' }] } };
+    const secret: Outcome = { kind: 'compared', comparison: { ...comparison('f'), approvedText: 'password: [secret:aaaaaaaa]\n', liveText: 'password: [secret:bbbbbbbb]\n', changes: [{ path: 'stats.password', kind: 'changed', approved: '[secret:aaaaaaaa]', live: '[secret:bbbbbbbb]', severity: 'low' }] } };
+    const haproxyAuth: Outcome = { kind: 'compared', comparison: { ...comparison('f'), approvedText: 'stats auth [secret:aaaaaaaa]\n', liveText: 'stats auth [secret:cccccccc]\n' } };
+    expect(decide(state({}), haproxyAuth, ctx({ mode: 'pr' })).action).toMatchObject({ kind: 'refuse', reason: 'secret' });
     expect(decide(state({}), secret, ctx({ mode: 'pr' })).action).toMatchObject({ kind: 'refuse', reason: 'secret', detail: expect.stringContaining('stats.password') });
   });
 
