@@ -67,11 +67,13 @@ export function decide(previous: TargetState, outcome: Outcome, ctx: DecideConte
  */
 export function prAction(previous: TargetState, comparison: Comparison): Action | undefined {
   if (comparison.inSync) return previous.pr?.state === 'open' ? { kind: 'close-pr' } : undefined;
-  // Any secret fingerprint of the approved text missing from the live one means a secret value
+  // Secret fingerprints that differ between the approved and the live text mean a secret value
   // changed, whatever the format (YAML field, HAProxy `stats auth`, a line of a text file).
   const fingerprints = (text: string) => new Set(text.match(/\[secret:[0-9a-f]{8}\]/g) ?? []);
   const live = fingerprints(comparison.liveText);
-  const changedSecret = [...fingerprints(comparison.approvedText)].some((f) => !live.has(f));
+  const approved = fingerprints(comparison.approvedText);
+  // Either direction: a changed value, or a new secret that the PR would put into Git.
+  const changedSecret = [...approved].some((f) => !live.has(f)) || [...live].some((f) => !approved.has(f));
   const secrets = comparison.changes.filter((c) => JSON.stringify(c.approved ?? '').includes('[secret:') || JSON.stringify(c.live ?? '').includes('[secret:')).map((c) => c.path);
   if (changedSecret) {
     return { kind: 'refuse', reason: 'secret', detail: `the drift changes secret values (${secrets.slice(0, 5).join(', ') || 'in the text'}): they are never committed to a pull request; update them in Git by hand` };
