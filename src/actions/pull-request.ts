@@ -53,7 +53,9 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
   const title = prTitle({ target: target.name, changes: result.changes, severity: result.severity ?? 'low' });
   const existing = await findOpenPull(gh, branch, state.pr);
   const meta = parseMeta(existing?.body);
-  if (existing && meta?.fingerprint === result.fingerprint && meta?.bodyHash === bodyHash) {
+  // Only a different drift touches GitHub: a new commit elsewhere on the branch or a new
+  // first-seen time alone changes nothing.
+  if (existing && meta?.fingerprint === result.fingerprint) {
     return { kind: 'unchanged', pr: ref(existing, branch, result.fingerprint, bodyHash) };
   }
   await pushCommit(rt, gh, target, git, liveText, branch, `driftwarden: ${target.name}: live config\n\n${result.changes.slice(0, 10).map((c) => `- ${c.severity}: ${describeChange(c)}`).join('\n')}\n\nFingerprint ${result.fingerprint ?? ''}, compared with ${git.commit}.`);
@@ -67,10 +69,11 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
       kind = 'updated';
     } else {
       pull = (await gh.octokit.rest.pulls.create({ owner: gh.owner, repo: gh.repo, title, head: branch, base, body })).data as GhPull;
-      if (gh.labels.length > 0) await gh.octokit.rest.issues.addLabels({ owner: gh.owner, repo: gh.repo, issue_number: pull.number, labels: gh.labels });
+      // The PR exists now: a label or reviewer that GitHub refuses must not lose track of it.
+      if (gh.labels.length > 0) await gh.octokit.rest.issues.addLabels({ owner: gh.owner, repo: gh.repo, issue_number: pull.number, labels: gh.labels }).catch(() => undefined);
       if (gh.reviewers.length > 0) {
         const [teams, users] = [gh.reviewers.filter((r) => r.includes('/')).map((r) => r.split('/')[1] as string), gh.reviewers.filter((r) => !r.includes('/'))];
-        await gh.octokit.rest.pulls.requestReviewers({ owner: gh.owner, repo: gh.repo, pull_number: pull.number, reviewers: users, team_reviewers: teams });
+        await gh.octokit.rest.pulls.requestReviewers({ owner: gh.owner, repo: gh.repo, pull_number: pull.number, reviewers: users, team_reviewers: teams }).catch(() => undefined);
       }
       kind = 'opened';
     }

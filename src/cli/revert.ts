@@ -48,6 +48,10 @@ export async function revertCommand(io: Io, global: GlobalOptions, name: string,
       if (!opts.force) return refuse(`${opts.to} (${commit.slice(0, 12)}) is not in the history of the approved branch ${git.branch}; pass --force to revert to it anyway (recorded as forced)`);
       overrides.push('outside-approved-history');
     }
+    // A person may revert during a pause or a contested state (break glass): it is recorded as such.
+    const held = rt.history.state(name);
+    if (held.pause && Date.parse(held.pause.until) > Date.now()) overrides.push('paused');
+    if (held.contested) overrides.push('contested');
     const check = await checkTarget(rt, target, { ...git, commit }, new Date(), { mode: 'alert' });
     const r = check.result;
     if (r.status === 'error') return refuse(`the live config could not be read cleanly: ${r.error?.message ?? ''}`);

@@ -1,11 +1,8 @@
 import { closeResolved, followPull, proposeDrift, type PrOutcome } from '../actions/pull-request.js';
-import { revert } from '../actions/revert.js';
+import type { Target } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { GitState } from '../git/source.js';
 import type { TargetCheck } from './check-target.js';
-import { firstEmptyPool } from '../diff/pools.js';
-import { getProvider } from '../providers/registry.js';
-import { revertAction } from './decide.js';
 import { notify } from './record.js';
 import type { Runtime } from './runtime.js';
 
@@ -29,23 +26,10 @@ export async function actPr(rt: Runtime, check: TargetCheck, git: GitState, acto
   };
   try {
     const known = rt.history.state(name).pr;
-    if (known?.state === 'open') {
-      const followed = await followPull(gh, known);
-      if (followed.kind === 'merged') {
-        await record('pr.merged', `pull request #${known.number} merged by ${followed.by}`, { number: known.number, url: known.url }, { pr: null }, `github:${followed.by}`);
-        await record('drift.approved', `the live change was approved by merging #${known.number}`, { number: known.number }, {}, `github:${followed.by}`);
-        return { kind: 'pr', outcome: 'merged', number: known.number, url: known.url };
-      }
-      if (followed.kind === 'rejected') {
-        await record('pr.rejected', `pull request #${known.number} was closed without merging`, { number: known.number, url: known.url, onReject: check.target.onReject ?? 'revert' }, { pr: null });
-        if ((check.target.onReject ?? 'revert') === 'revert' && check.comparison && !check.comparison.inSync) return rejectThenRevert(rt, check, git, actor, now, known.number, known.url);
-        return { kind: 'pr', outcome: 'rejected', number: known.number, url: known.url };
-      }
-    }
     const action = check.decision.action;
     if (action.kind === 'close-pr' && known) {
       const closed = await closeResolved(gh, known);
-      await record('pr.closed', `closed #${known.number}: the live config is back to the approved version`, { number: known.number, url: known.url }, { pr: null });
+      await record('pr.closed', `closed #${known.number}: the live config is back to the approved version`, { number: known.number, url: known.url }, { pr: null, lastSkip: null });
       return { kind: 'pr', outcome: closed.kind, number: known.number, url: known.url };
     }
     if (action.kind === 'pull-request' && check.liveText !== null && !liveMatchesDesiredFormat(check)) {
@@ -53,7 +37,8 @@ export async function actPr(rt: Runtime, check: TargetCheck, git: GitState, acto
     }
     if (action.kind === 'pull-request' && check.liveText !== null) {
       const outcome = await proposeDrift(rt, gh, check, git, check.liveText);
-      if (outcome.kind !== 'unchanged') await record(`pr.${outcome.kind}`, `${outcome.kind} #${outcome.pr.number} for drift ${check.result.fingerprint ?? ''}`, { number: outcome.pr.number, url: outcome.pr.url }, { pr: outcome.pr });
+      if (outcome.kind !== 'unchanged') await record(`pr.${outcome.kind}`, `${outcome.kind} #${outcome.pr.number} for drift ${check.result.fingerprint ?? ''}`, { number: outcome.pr.number, url: outcome.pr.url }, { pr: outcome.pr, lastSkip: null });
+      else if (known?.number !== outcome.pr.number || known.state !== 'open') rt.history.saveState({ ...rt.history.state(name), pr: outcome.pr }); // found again: follow it
       return { kind: 'pr', outcome: outcome.kind, number: outcome.pr.number, url: outcome.pr.url };
     }
     return undefined;
@@ -74,24 +59,34 @@ function liveMatchesDesiredFormat(check: TargetCheck): boolean {
   return adapter === 'json' || (adapter === undefined && check.target.desired.toLowerCase().endsWith('.json'));
 }
 
-/** A rejected drift is reverted, through every guard rail of an automatic revert. */
-async function rejectThenRevert(rt: Runtime, check: TargetCheck, git: GitState, actor: string, now: () => Date, number: number, url: string): Promise<PrReport> {
-  const state = rt.history.state(check.target.name);
-  const comparison = check.comparison;
-  if (!comparison || check.approvedText === null) return { kind: 'pr', outcome: 'rejected', number, url };
-  const action = revertAction(state, comparison, {
-    mode: 'revert',
-    now: now(),
-    policy: rt.config.revert,
-    gitStale: git.stale,
-    key: `${git.commit}:${comparison.approvedHash}:${comparison.liveHash}`,
-    approvedEmptyPool: firstEmptyPool((await getProvider(check.target.provider).parse(check.approvedText, check.target.desired, check.target)).root),
-    canApply: typeof getProvider(check.target.provider).apply === 'function',
-  });
-  if (action.kind !== 'revert') {
-    rt.history.append({ type: 'revert.skipped', target: check.target.name, commit: git.commit, actor, reason: 'detail' in action ? action.detail : action.kind, data: { afterRejected: number } }, state);
-    return { kind: 'pr', outcome: 'rejected', number, url };
+/**
+ * Before a pr-mode target is checked: what became of its open PR. Merged: the drift is approved
+ * (`pr.merged`, `drift.approved`, by the merger). Closed by someone else: `pr.rejected`, and the
+ * closed PR stays in state so that the check decides per `onReject` instead of proposing it again.
+ */
+export async function followPullRequest(rt: Runtime, target: Target, actor: string): Promise<void> {
+  const gh = rt.github;
+  const state = rt.history.state(target.name);
+  const known = state.pr;
+  if (!gh || target.mode !== 'pr' || known?.state !== 'open') return;
+  let followed: PrOutcome;
+  try {
+    followed = await followPull(gh, known);
+  } catch (err) {
+    const reason = rt.redactor.scrub((err as Error).message);
+    const key = `pr-failed:${reason}`;
+    if (state.lastSkip !== key) rt.history.append({ type: 'pr.failed', target: target.name, actor, reason }, { ...state, lastSkip: key });
+    return;
   }
-  await revert(rt, { target: check.target, approvedText: check.approvedText, commit: git.commit, approvedHash: comparison.approvedHash, liveHash: comparison.liveHash, key: `${git.commit}:${comparison.approvedHash}:${comparison.liveHash}`, actor, reason: `drift rejected: pull request #${number} closed without merging` }, now);
-  return { kind: 'pr', outcome: 'rejected', number, url };
+  const base = { target: target.name, fingerprint: known.fingerprint, data: { number: known.number, url: known.url } };
+  if (followed.kind === 'merged') {
+    const by = `github:${followed.by}`;
+    rt.history.append({ ...base, type: 'pr.merged', actor: by, reason: `pull request #${known.number} merged by ${followed.by}` });
+    rt.history.append({ ...base, type: 'drift.approved', actor: by, reason: `the live change was approved by merging #${known.number}` }, { ...rt.history.state(target.name), pr: null, lastSkip: null });
+  } else if (followed.kind === 'rejected') {
+    rt.history.append(
+      { ...base, type: 'pr.rejected', actor, reason: `pull request #${known.number} was closed without merging; on reject: ${target.onReject ?? 'revert'}`, data: { ...base.data, onReject: target.onReject ?? 'revert' } },
+      { ...rt.history.state(target.name), pr: { ...known, state: 'closed' }, lastSkip: null },
+    );
+  }
 }

@@ -32,7 +32,7 @@ export interface ActOptions extends CheckOptions {
 export async function act(rt: Runtime, check: TargetCheck, git: GitState, options: ActOptions, now: () => Date): Promise<{ report: ActionReport; after?: TargetCheck }> {
   const { action } = check.decision;
   const name = check.target.name;
-  if (check.target.mode === 'pr' && !options.dryRun && (action.kind === 'pull-request' || action.kind === 'close-pr' || rt.history.state(name).pr?.state === 'open')) {
+  if (check.target.mode === 'pr' && !options.dryRun && (action.kind === 'pull-request' || action.kind === 'close-pr')) {
     const report = await actPr(rt, check, git, options.actor, now);
     if (report) return { report };
   }

@@ -75,6 +75,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     key: comparison ? `${gitState.commit}:${comparison.approvedHash}:${comparison.liveHash}` : null,
     approvedEmptyPool: obs.kind === 'observed' ? firstEmptyPool(obs.approved.root) : null,
     canApply: typeof getProvider(target.provider).apply === 'function',
+    onReject: target.onReject ?? 'revert',
     ...(options.allowStale ? { allowStale: true } : {}),
     ...(options.force ? { force: true } : {}),
   });

@@ -42,6 +42,8 @@ export interface DecideContext {
   canApply: boolean;
   allowStale?: boolean;
   force?: boolean;
+  /** mode pr: what a PR closed without merging means for the drift it proposed. */
+  onReject?: 'revert' | 'alert';
 }
 
 /** Modes that this version does not implement yet alert instead, and say so (none left). */
@@ -55,7 +57,12 @@ export function decide(previous: TargetState, outcome: Outcome, ctx: DecideConte
   // A first observation that is in sync is recorded but is nothing to alert about.
   const alert: Action = event === null || event === 'target.in-sync' ? { kind: 'none' } : { kind: 'alert' };
   if (outcome.kind === 'failed') return { event, action: alert };
-  if (ctx.mode === 'pr') return { event, action: prAction(previous, outcome.comparison) ?? alert };
+  if (ctx.mode === 'pr') {
+    const rejected = previous.pr?.state === 'closed' && previous.pr.fingerprint === outcome.comparison.fingerprint && !outcome.comparison.inSync;
+    // A reviewer rejected exactly this drift: never propose it again; act on the rejection.
+    if (rejected) return { event, action: (ctx.onReject ?? 'revert') === 'revert' ? revertAction(previous, outcome.comparison, ctx) : alert };
+    return { event, action: prAction(previous, outcome.comparison) ?? alert };
+  }
   if (outcome.comparison.inSync || ctx.mode === 'alert') return { event, action: alert };
   return { event, action: revertAction(previous, outcome.comparison, ctx) };
 }

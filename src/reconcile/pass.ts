@@ -5,6 +5,7 @@ import { act, type ActionReport, type ActOptions } from './act.js';
 import { checkTarget, type TargetCheck } from './check-target.js';
 import { expirePause, noteInterruptedRevert } from './housekeeping.js';
 import { recordCheck } from './record.js';
+import { followPullRequest } from './act-pr.js';
 import type { Runtime } from './runtime.js';
 
 export { summarise } from './record.js';
@@ -51,6 +52,7 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
     if (writes) {
       await expirePause(rt, target.name, now());
       noteInterruptedRevert(rt, target.name);
+      await followPullRequest(rt, target, rt.actor);
     }
     const check = await checkTarget(rt, target, git, now());
     if (writes) await recordCheck(rt, check);

@@ -123,7 +123,7 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       await e.run('reconcile');
       e.gh.merge(1, 'octo-reviewer');
       const run = await e.run('reconcile');
-      expect(run.stdout).toMatch(/pull request #1 merged/);
+      expect(run.code).toBe(0); // the approved branch now equals live
       const approved = (await e.events()).filter((x) => x.type === 'pr.merged' || x.type === 'drift.approved');
       expect(approved.map((x) => [x.type, x.actor])).toEqual([['pr.merged', 'github:octo-reviewer'], ['drift.approved', 'github:octo-reviewer']]);
       const check = await e.run('check');
@@ -195,10 +195,12 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       expect((await cli('--config', s.config, 'reconcile')).stdout).toMatch(/pull request #1 opened/);
       e.gh.close(1);
       const run = await cli('--config', s.config, 'reconcile');
-      expect(run.stdout).toMatch(/pull request #1 rejected/);
+      expect(run.stdout).toMatch(/action: reverted to [0-9a-f]{12}/);
       expect(await s.lb.algo('api')).toBe('roundrobin');
       const types = (await cli('--config', s.config, 'history', '--json')).json().events.map((x: { type: string }) => x.type);
-      expect(types).toEqual(expect.arrayContaining(['pr.opened', 'pr.rejected', 'revert.planned', 'revert.applied']));
+      expect(types).toEqual(expect.arrayContaining(['pr.opened', 'pr.rejected', 'revert.planned', 'revert.applied', 'drift.resolved']));
+      // The rejected drift is not proposed again.
+      expect(e.gh.pulls()).toHaveLength(1);
       expect(readFileSync(s.lb.config, 'utf8')).toBe(s.approved);
     } finally {
       delete process.env.DW_TEST_GH_TOKEN;

@@ -49,6 +49,14 @@ describe('decide (pure)', () => {
     expect(decide(state({}), secret, ctx({ mode: 'pr' })).action).toMatchObject({ kind: 'refuse', reason: 'secret', detail: expect.stringContaining('stats.password') });
   });
 
+  it('mode pr never proposes a rejected drift again: it reverts (through the guard rails) or alerts, per onReject', () => {
+    const rejected = state({ status: 'drifted', fingerprint: 'f', pr: { number: 3, url: 'u', branch: 'b', fingerprint: 'f', bodyHash: 'h', state: 'closed' } });
+    expect(decide(rejected, compared('f'), ctx({ mode: 'pr', onReject: 'revert' })).action).toEqual({ kind: 'revert' });
+    expect(decide(rejected, compared('f'), ctx({ mode: 'pr', onReject: 'revert', gitStale: true })).action).toMatchObject({ kind: 'refuse', reason: 'stale-git' });
+    expect(decide(rejected, compared('f'), ctx({ mode: 'pr', onReject: 'alert' })).action.kind).not.toBe('pull-request');
+    expect(decide(rejected, compared('f2'), ctx({ mode: 'pr' })).action).toEqual({ kind: 'pull-request' });
+  });
+
   describe('revert mode guard rails', () => {
     const act = (s: TargetState, patch: Partial<DecideContext> = {}) => decide(s, compared('f'), ctx({ mode: 'revert', ...patch })).action;
 
