@@ -82,6 +82,10 @@ export function prAction(previous: TargetState, comparison: Comparison): Action 
   // Either direction: a changed value, or a new secret that the PR would put into Git.
   const changedSecret = [...approved].some((f) => !live.has(f)) || [...live].some((f) => !approved.has(f));
   const secrets = comparison.changes.filter((c) => JSON.stringify(c.approved ?? '').includes('[secret:') || JSON.stringify(c.live ?? '').includes('[secret:')).map((c) => c.path);
+  const included = [...new Set(comparison.changes.map((c) => c.file).filter((f): f is string => Boolean(f)))];
+  if (included.length > 0) {
+    return { kind: 'refuse', reason: 'included-file', detail: `the drift is in an included file (${included.join(', ')}); a pull request proposes the main file only, so propose that file by hand` };
+  }
   if (changedSecret) {
     return { kind: 'refuse', reason: 'secret', detail: `the drift changes secret values (${secrets.slice(0, 5).join(', ') || 'in the text'}): they are never committed to a pull request; update them in Git by hand` };
   }

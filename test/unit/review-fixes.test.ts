@@ -61,5 +61,7 @@ describe('edge cases found in review', () => {
     const comparison = { inSync: false, approvedHash: 'a', liveHash: 'b', fingerprint: 'f', changes: [{ path: 'upstreams.app.algorithm', kind: 'changed' as const, severity: 'critical' as const, file: '/etc/nginx/conf.d/app.conf' }], severity: 'critical' as const, approvedText: '', liveText: '' };
     const d = decide({ ...emptyState('t'), status: 'drifted', fingerprint: 'f' }, { kind: 'compared', comparison }, { mode: 'revert', now: new Date(), policy, gitStale: false, key: 'k', approvedEmptyPool: null, canApply: true });
     expect(d.action).toMatchObject({ kind: 'refuse', reason: 'included-file', detail: expect.stringContaining('/etc/nginx/conf.d/app.conf') });
+    const pr = decide({ ...emptyState('t'), status: 'drifted', fingerprint: 'f' }, { kind: 'compared', comparison }, { mode: 'pr', now: new Date(), policy, gitStale: false, key: 'k', approvedEmptyPool: null, canApply: true });
+    expect(pr.action).toMatchObject({ kind: 'refuse', reason: 'included-file', detail: expect.stringContaining('pull request proposes the main file only') });
   });
 });
