@@ -47,26 +47,17 @@ export function jsonErrorOffset(text: string): number {
       continue;
     }
     if (expect === 'value') {
-      if (c === '{') {
-        stack.push('{');
+      if (c === '{' || c === '[') {
+        const close = c === '{' ? '}' : ']';
         i++;
         ws();
-        if (text[i] === '}') {
-          stack.pop();
-          i++;
+        if (text[i] === close) {
+          i++; // an empty container is a complete value
           expect = 'after';
-        } else expect = 'key';
-        continue;
-      }
-      if (c === '[') {
-        stack.push('[');
-        i++;
-        ws();
-        if (text[i] === ']') {
-          stack.pop();
-          i++;
-          expect = 'after';
-        } else expect = 'value';
+        } else {
+          stack.push(c);
+          expect = c === '{' ? 'key' : 'value';
+        }
         continue;
       }
       if (!(c === '"' ? string() : scalar())) return i;
