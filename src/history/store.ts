@@ -94,14 +94,6 @@ export class HistoryStore {
     return row ? { ...emptyState(target), ...(JSON.parse(row.json) as Partial<TargetState>) } : emptyState(target);
   }
 
-  states(): TargetState[] {
-    const rows = this.db.prepare('SELECT json FROM target_state ORDER BY name').all() as { json: string }[];
-    return rows.map((r) => {
-      const state = JSON.parse(r.json) as TargetState;
-      return { ...emptyState(state.name), ...state };
-    });
-  }
-
   /** Updates the state without an event (a repeated check that found nothing new). */
   saveState(state: TargetState): void {
     this.db.prepare('INSERT INTO target_state (name, json) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET json = excluded.json').run(state.name, JSON.stringify(state));
