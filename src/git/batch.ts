@@ -39,6 +39,7 @@ export function readBlobs(gitDir: string, ids: readonly string[], env: NodeJS.Pr
       }
       resolvePromise(out);
     });
+    child.stdin.on('error', () => undefined); // EPIPE when git exits early; 'close' reports why
     child.stdin.end(`${ids.join('\n')}\n`);
   });
 }

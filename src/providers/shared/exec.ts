@@ -35,6 +35,8 @@ export function run(cmd: string, args: string[], options: { cwd?: string; timeou
       clearTimeout(timer);
       resolve({ code: timedOut ? null : code, stdout, stderr, timedOut });
     });
+    // A program that exits (or is killed) before reading its input closes the pipe: EPIPE is not an error of ours.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
