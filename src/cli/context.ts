@@ -6,6 +6,9 @@ import { openRuntime, type Runtime } from '../reconcile/runtime.js';
 import { acquireLock } from '../state/lock.js';
 import type { Io } from './io.js';
 
+/** How long a CLI command waits at its end to deliver notifications; the rest stay queued. */
+export const NOTIFY_DEADLINE_MS = 15_000;
+
 export interface GlobalOptions {
   config: string;
 }
@@ -27,7 +30,9 @@ export async function withRuntime<T>(io: Io, opts: GlobalOptions, command: strin
   try {
     rt = openRuntime(config, cliActor());
     for (const w of rt.warnings) io.err(`warning: ${w}`);
-    return await fn(rt);
+    const result = await fn(rt);
+    await rt.notifier.drain(Date.now() + NOTIFY_DEADLINE_MS);
+    return result;
   } finally {
     rt?.close();
     held?.release();

@@ -1,6 +1,7 @@
 import { describeChange } from '../diff/describe.js';
 import type { Severity } from '../diff/severity.js';
-import type { Provenance } from '../git/provenance.js';
+import { provenanceLine } from '../git/provenance.js';
+export { provenanceLine };
 import type { GitState } from '../git/source.js';
 import type { TargetResult } from '../reconcile/result.js';
 import { paint, type Io } from './io.js';
@@ -15,18 +16,6 @@ const SEVERITY_STYLE: Record<Severity, Parameters<typeof paint>[1]> = {
 export function gitLine(git: GitState): string {
   const fresh = git.stale ? `STALE: fetch failed (${git.error ?? 'unknown'}), last fetched ${git.fetchedAt}` : `fetched ${git.fetchedAt}`;
   return `approved: ${git.branch} @ ${git.commit.slice(0, 12)} (${fresh})`;
-}
-
-export function provenanceLine(p: Provenance): string {
-  const cut = p.truncated ? ` (searched the newest ${p.searched} commits only)` : '';
-  switch (p.kind) {
-    case 'stale':
-      return `stale: equals the approved file at an earlier commit ${p.commit.slice(0, 12)} (${p.date}, "${p.subject}")${cut}`;
-    case 'unapproved':
-      return `unapproved: equals the file on unmerged branch ${p.branch} at ${p.commit.slice(0, 12)} (${p.date}, "${p.subject}")${cut}`;
-    case 'unknown-origin':
-      return `unknown-origin: matches no version in Git (a hand edit?); searched ${p.searched} earlier version(s) and the unmerged branches${p.truncated ? ', cut at the limit' : ''}`;
-  }
 }
 
 export function severityTag(io: Io, s: Severity): string {

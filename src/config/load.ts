@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ConfigurationError, type ConfigProblem } from '../errors.js';
 import { PROVIDERS, providerKinds } from '../providers/registry.js';
 import { parseDurationMs } from './duration.js';
-import { configSchema, targetBaseShape } from './schema.js';
+import { configSchema, LISTEN, targetBaseShape } from './schema.js';
 import type { Config, Target } from './types.js';
 
 type Path = (string | number)[];
@@ -103,7 +103,22 @@ export function parseConfig(text: string, file: string): Config {
     stateDir: resolve(baseDir, cfg.state),
     ...(cfg.github ? { github: cfg.github } : {}),
     schedule: cfg.schedule,
-    notify: cfg.notify,
+    notify: cfg.notify.map((n) => ({
+      kind: n.slack !== undefined || n.slackEnv !== undefined ? ('slack' as const) : ('webhook' as const),
+      ...(n.webhook ?? n.slack ? { url: (n.webhook ?? n.slack) as string } : {}),
+      ...(n.webhookEnv ?? n.slackEnv ? { urlEnv: (n.webhookEnv ?? n.slackEnv) as string } : {}),
+      timeoutMs: n.timeoutMs,
+      remindEveryMs: parseDurationMs(n.remindEvery) as number,
+    })),
+    service: {
+      jitterMs: parseDurationMs(cfg.jitter) as number,
+      concurrency: cfg.concurrency,
+      targetTimeoutMs: parseDurationMs(cfg.targetTimeout) as number,
+      shutdownTimeoutMs: parseDurationMs(cfg.shutdownTimeout) as number,
+      listen: parseListen(cfg.listen),
+      apiTokenEnv: cfg.apiTokenEnv,
+      webhookSecretEnv: cfg.webhookSecretEnv,
+    },
     severity: cfg.severity,
     revert: {
       maxReverts: cfg.revert.maxReverts,
@@ -114,6 +129,12 @@ export function parseConfig(text: string, file: string): Config {
     redact: cfg.redact,
     targets,
   };
+}
+
+/** `127.0.0.1:9464` / `[::1]:9464` -> host and port (already validated by the schema). */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = LISTEN.exec(text) as RegExpExecArray;
+  return { host: (m[1] ?? m[2]) as string, port: Number(m[3]) };
 }
 
 export function isRemote(repo: string): boolean {

@@ -51,7 +51,35 @@ export const targetBaseShape = {
   onReject: z.enum(['revert', 'alert']).default('revert'),
   ignore: z.array(z.string().min(1)).default([]),
   severity: z.array(severityRule).default([]),
+  /** `driftwarden run`: this target's own cron schedule (default: the top-level `schedule`). */
+  schedule: z
+    .string()
+    .refine((s) => cron.validate(s), { message: 'not a valid cron expression (e.g. "*/5 * * * *")' })
+    .optional(),
 };
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the NAME of an environment variable (never the secret itself)');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+
+/** One notification sink: a generic JSON webhook or a Slack incoming webhook, by URL or from an env var. */
+const notifySink = z
+  .object({
+    webhook: httpUrl.optional(),
+    slack: httpUrl.optional(),
+    /** The URL is read from this environment variable (Slack URLs are secrets). */
+    webhookEnv: envName.optional(),
+    slackEnv: envName.optional(),
+    timeoutMs: z.number().int().positive().max(60_000).default(5_000),
+    /** A drift that stays the same is announced again at most this often. */
+    remindEvery: duration.default('24h'),
+  })
+  .strict()
+  .refine((n) => [n.webhook, n.slack, n.webhookEnv, n.slackEnv].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of webhook, slack, webhookEnv, slackEnv',
+  });
+
+/** host:port, e.g. 127.0.0.1:9464, [::1]:9464, 0.0.0.0:9464. */
+export const LISTEN = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
 
 export const configSchema = z
   .object({
@@ -80,16 +108,24 @@ export const configSchema = z
       .string()
       .refine((s) => cron.validate(s), { message: 'not a valid cron expression (e.g. "*/5 * * * *")' })
       .default('*/5 * * * *'),
-    notify: z
-      .array(
-        z
-          .object({
-            webhook: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
-            timeoutMs: z.number().int().positive().max(60_000).default(5_000),
-          })
-          .strict(),
-      )
-      .default([]),
+    notify: z.array(notifySink).default([]),
+    /** `driftwarden run`: a random delay of up to this much before each scheduled pass. */
+    jitter: duration.default('0s'),
+    /** `driftwarden run` and `reconcile`: targets checked at once. */
+    concurrency: z.number().int().min(1).max(64).default(8),
+    /** Longest wait for one target's live config (its load balancer's answer). */
+    targetTimeout: duration.default('30s'),
+    /** `driftwarden run`: on SIGTERM, how long the pass in flight may take to finish. */
+    shutdownTimeout: duration.default('30s'),
+    /** `driftwarden run`: the HTTP endpoint (health, metrics, status, webhooks). */
+    listen: z
+      .string()
+      .refine((s) => LISTEN.test(s) && Number(LISTEN.exec(s)?.[3]) <= 65_535, { message: 'host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 in a container)' })
+      .default('127.0.0.1:9464'),
+    /** Bearer token for POST /reconcile when `listen` is not a loopback address. */
+    apiTokenEnv: envName.default('DRIFTWARDEN_API_TOKEN'),
+    /** Secret that GitHub signs webhook deliveries with. */
+    webhookSecretEnv: envName.default('DRIFTWARDEN_WEBHOOK_SECRET'),
     severity: z.array(severityRule).default([]),
     revert: revertPolicy.default({ maxReverts: 3, window: '1h', backoffInitial: '2s', backoffMax: '5m' }),
     redact: z

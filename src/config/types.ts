@@ -14,7 +14,9 @@ export interface Config {
   github?: { repo: string; tokenEnv: string; apiUrl: string; labels: string[]; reviewers: string[] };
   stateDir: string;
   schedule: string;
-  notify: { webhook: string; timeoutMs: number }[];
+  notify: NotifySink[];
+  /** `driftwarden run` (durations in milliseconds). */
+  service: ServiceSettings;
   severity: SeverityRule[];
   /** Durations in milliseconds. */
   revert: RevertPolicy;
@@ -27,4 +29,23 @@ export interface RevertPolicy {
   windowMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
+}
+
+export interface NotifySink {
+  kind: 'webhook' | 'slack';
+  /** The URL itself, or the env var that holds it (read when sending). */
+  url?: string;
+  urlEnv?: string;
+  timeoutMs: number;
+  remindEveryMs: number;
+}
+
+export interface ServiceSettings {
+  jitterMs: number;
+  concurrency: number;
+  targetTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  listen: { host: string; port: number };
+  apiTokenEnv: string;
+  webhookSecretEnv: string;
 }

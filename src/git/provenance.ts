@@ -108,3 +108,16 @@ async function fileLog(git: GitSource, revs: string[], path: string, max: number
   }
   return versions;
 }
+
+/** One line for people: where the live content came from. */
+export function provenanceLine(p: Provenance): string {
+  const cut = p.truncated ? ` (searched the newest ${p.searched} commits only)` : '';
+  switch (p.kind) {
+    case 'stale':
+      return `stale: equals the approved file at an earlier commit ${p.commit.slice(0, 12)} (${p.date}, "${p.subject}")${cut}`;
+    case 'unapproved':
+      return `unapproved: equals the file on unmerged branch ${p.branch} at ${p.commit.slice(0, 12)} (${p.date}, "${p.subject}")${cut}`;
+    case 'unknown-origin':
+      return `unknown-origin: matches no version in Git (a hand edit?); searched ${p.searched} earlier version(s) and the unmerged branches${p.truncated ? ', cut at the limit' : ''}`;
+  }
+}

@@ -26,4 +26,16 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 CREATE TABLE IF NOT EXISTS target_state (name TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Notifications not yet delivered (retried with backoff, kept across restarts). Not part of the chain:
+-- each delivery or failure is recorded there as alert.sent / alert.failed.
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY,
+  sink TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at TEXT NOT NULL,
+  created TEXT NOT NULL
+);
+-- The last announcement of each target's drift per sink, for reminders (remindEvery).
+CREATE TABLE IF NOT EXISTS notify_state (target TEXT NOT NULL, sink TEXT NOT NULL, fingerprint TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (target, sink));
 `;

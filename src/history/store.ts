@@ -48,6 +48,15 @@ export class HistoryStore {
     }
   }
 
+  /** The SQLite connection, for the tables beside the chain (the notification outbox). */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -1,39 +1,32 @@
-/** The JSON body POSTed to each webhook: redacted by construction (built from redacted results). */
-export interface Notification {
-  event: string;
-  target: string | null;
-  time: string;
-  severity: string | null;
-  summary: string;
-  commit: string | null;
-  fingerprint: string | null;
-  changes: unknown[];
-  provenance: unknown;
-  note?: string;
-}
-
-export type Delivery = { ok: true; endpoint: string } | { ok: false; endpoint: string; reason: string };
+export type Delivery = { ok: true; endpoint: string } | { ok: false; endpoint: string; reason: string; retry: boolean };
 
 /**
- * POSTs one notification to one webhook with a timeout. Never throws: a failed delivery is an
- * outcome to record. `endpoint` is the URL's origin only, since webhook paths often hold tokens.
+ * POSTs one JSON payload with a timeout. Never throws: a failed delivery is an outcome to record.
+ * `endpoint` is the URL's origin only, since webhook paths often hold tokens (Slack's always do).
+ * `retry` is false for answers that will not change by trying again (4xx other than 408/429).
  */
-export async function deliver(url: string, body: Notification, timeoutMs: number): Promise<Delivery> {
-  const endpoint = new URL(url).origin;
+export async function post(url: string, payload: unknown, timeoutMs: number): Promise<Delivery> {
+  let endpoint: string;
+  try {
+    endpoint = new URL(url).origin;
+  } catch {
+    return { ok: false, endpoint: '(invalid URL)', reason: 'not a valid URL', retry: false };
+  }
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'driftwarden' },
-      body: JSON.stringify(body),
+      body: JSON.stringify(payload),
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'error',
     });
     await res.body?.cancel();
     if (res.ok) return { ok: true, endpoint };
-    return { ok: false, endpoint, reason: `HTTP ${res.status}` };
+    const retry = res.status >= 500 || res.status === 408 || res.status === 429;
+    return { ok: false, endpoint, reason: `HTTP ${res.status}`, retry };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.name);
-    return { ok: false, endpoint, reason };
+    return { ok: false, endpoint, reason, retry: true };
   }
 }

@@ -48,6 +48,8 @@ export interface TargetBase {
   mode: 'alert' | 'pr' | 'revert';
   onReject?: 'revert' | 'alert';
   ignore: string[];
+  /** Its own cron schedule under `driftwarden run`. */
+  schedule?: string;
 }
 
 /** Context handed to providers: where relative paths start, and a deadline. */

@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import type { GitState } from '../git/source.js';
 import type { TargetCheck } from './check-target.js';
 import { notify } from './record.js';
+import { fromEvent } from '../notify/message.js';
 import type { Runtime } from './runtime.js';
 
 export type PrReport =
@@ -82,11 +83,13 @@ export async function followPullRequest(rt: Runtime, target: Target, actor: stri
   if (followed.kind === 'merged') {
     const by = `github:${followed.by}`;
     rt.history.append({ ...base, type: 'pr.merged', actor: by, reason: `pull request #${known.number} merged by ${followed.by}` });
-    rt.history.append({ ...base, type: 'drift.approved', actor: by, reason: `the live change was approved by merging #${known.number}` }, { ...rt.history.state(target.name), pr: null, lastSkip: null });
+    const approved = rt.history.append({ ...base, type: 'drift.approved', actor: by, reason: `the live change was approved by merging #${known.number}` }, { ...rt.history.state(target.name), pr: null, lastSkip: null });
+    rt.notifier.enqueue(fromEvent(approved, { number: known.number, url: known.url, state: 'merged' }));
   } else if (followed.kind === 'rejected') {
-    rt.history.append(
+    const rejected = rt.history.append(
       { ...base, type: 'pr.rejected', actor, reason: `pull request #${known.number} was closed without merging; on reject: ${target.onReject ?? 'revert'}`, data: { ...base.data, onReject: target.onReject ?? 'revert' } },
       { ...rt.history.state(target.name), pr: { ...known, state: 'closed' }, lastSkip: null },
     );
+    rt.notifier.enqueue(fromEvent(rejected, { number: known.number, url: known.url, state: 'closed' }));
   }
 }

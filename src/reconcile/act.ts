@@ -51,7 +51,7 @@ export async function act(rt: Runtime, check: TargetCheck, git: GitState, option
         const key = `${action.reason}:${check.result.fingerprint ?? ''}`;
         if (state.lastSkip !== key) {
           const event = rt.history.append({ type: check.target.mode === 'pr' ? 'pr.skipped' : 'revert.skipped', target: name, commit: git.commit, fingerprint: check.result.fingerprint, actor: options.actor, reason: action.detail, data: { refused: action.reason } }, { ...state, lastSkip: key });
-          await notify(rt, event, check);
+          notify(rt, event, check);
         }
       }
       return { report: { kind: 'refused', reason: action.reason, detail: action.detail } };
@@ -63,7 +63,7 @@ export async function act(rt: Runtime, check: TargetCheck, git: GitState, option
           { type: 'target.contested', target: name, commit: git.commit, fingerprint: check.result.fingerprint, changes: check.result.changes, actor: options.actor, reason: `${action.detail}; fields: ${action.fields.join(', ')}`, data: { fields: action.fields } },
           { ...state, contested: { since: now().toISOString(), fields: action.fields } },
         );
-        await notify(rt, event, check);
+        notify(rt, event, check);
       }
       return { report: { kind: 'contested', fields: action.fields, detail: action.detail } };
     }
@@ -79,7 +79,7 @@ export async function act(rt: Runtime, check: TargetCheck, git: GitState, option
         actor: options.actor,
         reason: options.reason ?? `mode revert: ${check.result.severity} drift ${check.result.fingerprint ?? ''}`.trim(),
       }, now);
-      for (const e of result.events) await notify(rt, e, check);
+      for (const e of result.events) notify(rt, e, check);
       if (result.outcome.kind !== 'applied') return { report: { kind: 'revert-failed', outcome: result.outcome } };
       // Look again, so that history reads: drift detected, revert applied, in sync.
       const after = await checkTarget(rt, check.target, git, now(), { ...options, mode: 'alert' });

@@ -1,12 +1,14 @@
 import { lockIsFree } from '../state/lock.js';
 import { join } from 'node:path';
 import type { Runtime } from './runtime.js';
+import { fromEvent } from '../notify/message.js';
 
 /** A pause whose time is up ends by itself, and says so in history. */
 export async function expirePause(rt: Runtime, name: string, now: Date): Promise<void> {
   const state = rt.history.state(name);
   if (!state.pause || Date.parse(state.pause.until) > now.getTime()) return;
-  rt.history.append({ type: 'target.resumed', target: name, actor: 'service', reason: `pause expired (was until ${state.pause.until}: ${state.pause.reason}); handled by its mode again` }, { ...state, pause: null, lastSkip: null });
+  const event = rt.history.append({ type: 'target.resumed', target: name, actor: 'service', reason: `pause expired (was until ${state.pause.until}: ${state.pause.reason}); handled by its mode again` }, { ...state, pause: null, lastSkip: null });
+  rt.notifier.enqueue(fromEvent(event));
 }
 
 /**

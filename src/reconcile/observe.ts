@@ -42,7 +42,8 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   let snapshot: LiveSnapshot;
   try {
-    snapshot = await provider.observe(target, { baseDir, signal: controller.signal });
+    // The race bounds a provider that does not stop at the signal (a hung socket, a slow program).
+    snapshot = await Promise.race([provider.observe(target, { baseDir, signal: controller.signal }), rejectOnAbort(controller.signal)]);
   } catch (err) {
     const message = controller.signal.aborted ? `reading the live config timed out after ${timeoutMs} ms` : errorMessage(err);
     return { kind: 'failed', stage: 'observe', message };
@@ -57,6 +58,10 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
   } catch (err) {
     return { kind: 'failed', stage: 'parse-live', message: `live config does not parse: ${describeParse(err)}` };
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
 }
 
 function describeParse(err: unknown): string {

@@ -1,17 +1,15 @@
 import { describeChange } from '../diff/describe.js';
 import type { HistoryEvent } from '../history/events.js';
-import { deliver, type Notification } from '../notify/webhook.js';
+import { NOTIFY_EVENTS, type Notification } from '../notify/message.js';
 import type { TargetCheck } from './check-target.js';
 import type { Runtime } from './runtime.js';
-
-/** Events that people want to hear about (webhooks); first sightings of in-sync targets are not. */
-const NOTIFY = /^(drift\.|observe\.failed|revert\.(applied|failed|rolled-back)|target\.(contested|paused|resumed)|pr\.)/;
 
 /** Records a check's transition (or only its new state) and notifies the webhooks of it. */
 export async function recordCheck(rt: Runtime, check: TargetCheck): Promise<HistoryEvent | null> {
   const { result, decision, next } = check;
   if (decision.event === null) {
     rt.history.saveState(next);
+    if (next.status === 'drifted' && next.fingerprint) rt.notifier.remindIfDue(result.name, next.fingerprint, () => ({ ...notification(check, 'drift.reminder', new Date().toISOString()), reminder: { since: next.since ?? '' } }));
     return null;
   }
   const event = rt.history.append(
@@ -31,37 +29,33 @@ export async function recordCheck(rt: Runtime, check: TargetCheck): Promise<Hist
     },
     next,
   );
-  await notify(rt, event, check, decision.action.kind === 'alert' ? decision.action.note : undefined);
+  notify(rt, event, check, decision.action.kind === 'alert' ? decision.action.note : undefined);
   return event;
 }
 
-/** POSTs an event to every webhook and records each delivery. Never throws. */
-export async function notify(rt: Runtime, event: HistoryEvent, check: TargetCheck, note?: string): Promise<void> {
-  if (rt.config.notify.length === 0 || !NOTIFY.test(event.type)) return;
+/** Queues an event's notification for every sink (delivered apart from the pass). Never throws. */
+export function notify(rt: Runtime, event: HistoryEvent, check: TargetCheck, note?: string): void {
+  if (!rt.notifier.configured || !NOTIFY_EVENTS.test(event.type)) return;
+  const summary = /^(revert|target|pr)\.|^drift\.approved/.test(event.type) ? `${check.result.name}: ${event.type}: ${event.reason ?? ''}` : summarise(check);
+  rt.notifier.enqueue({ ...notification(check, event.type, event.time, summary), eventId: event.id, ...(note ? { note } : {}) });
+}
+
+function notification(check: TargetCheck, type: string, time: string, summary = summarise(check)): Notification {
   const r = check.result;
-  const body: Notification = {
-    event: event.type,
+  const pr = check.next.pr ?? null;
+  return {
+    event: type,
     target: r.name,
-    time: event.time,
+    time,
     severity: r.severity,
-    summary: /^(revert|target|pr)\.|^drift\.approved/.test(event.type) ? `${r.name}: ${event.type}: ${event.reason ?? ''}` : summarise(check),
+    summary,
     commit: r.commit,
     fingerprint: r.fingerprint,
-    changes: r.changes,
-    provenance: r.provenance,
-    ...(note ? { note } : {}),
+    changeCount: r.changes.length || check.next.changeCount,
+    changes: (r.changes.length ? r.changes : check.next.topChanges).slice(0, 20),
+    provenance: r.provenance ?? check.next.provenance,
+    pr: pr ? { number: pr.number, url: pr.url, state: pr.state } : null,
   };
-  for (const hook of rt.config.notify) {
-    const delivery = await deliver(hook.webhook, body, hook.timeoutMs);
-    rt.history.append({
-      type: delivery.ok ? 'alert.sent' : 'alert.failed',
-      target: r.name,
-      fingerprint: r.fingerprint,
-      actor: rt.actor,
-      reason: delivery.ok ? `notified ${delivery.endpoint} of ${event.type}` : `${delivery.endpoint}: ${delivery.reason}`,
-      data: { event: event.id, endpoint: delivery.endpoint },
-    });
-  }
 }
 
 export function summarise(check: TargetCheck): string {

@@ -6,6 +6,8 @@ import { GitSource } from '../git/source.js';
 import { HistoryStore } from '../history/store.js';
 import { loadInstallKey } from '../state/install-key.js';
 import { gitHubRepo, type GitHubRepo } from '../github/client.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { Notifier } from '../notify/notifier.js';
 
 /** Everything a command needs, opened once from a loaded config. */
 export interface Runtime {
@@ -19,10 +21,12 @@ export interface Runtime {
   warnings: string[];
   /** The GitHub repository for drift PRs, when configured and its token is set. */
   github?: GitHubRepo;
+  notifier: Notifier;
+  log: Logger;
   close(): void;
 }
 
-export function openRuntime(config: Config, actor: string): Runtime {
+export function openRuntime(config: Config, actor: string, log: Logger = silentLogger): Runtime {
   const warnings: string[] = [];
   let token: string | undefined;
   if (config.git.tokenEnv) {
@@ -39,5 +43,6 @@ export function openRuntime(config: Config, actor: string): Runtime {
     if (ghToken) github = gitHubRepo(config.github, ghToken);
     else if (config.targets.some((t) => t.mode === 'pr')) warnings.push(`environment variable ${config.github.tokenEnv} (github.tokenEnv) is not set; targets in mode pr only alert`);
   }
-  return { config, git, history, redactor, actor, warnings, ...(github ? { github } : {}), close: () => history.close() };
+  const notifier = new Notifier(history, config.notify, actor, log);
+  return { config, git, history, redactor, actor, warnings, notifier, log, ...(github ? { github } : {}), close: () => history.close() };
 }

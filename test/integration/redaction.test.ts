@@ -67,7 +67,7 @@ describe('redaction', () => {
     expect(runs[2]!.stdout).toMatch(/^\+  password: \[secret:[0-9a-f]{8}\]$/m);
     const events = runs[7]!.json().events;
     expect(events.map((e: { type: string }) => e.type)).toEqual(['drift.detected', 'alert.sent']);
-    expect(events[1].reason).toBe(`notified ${new URL(hook).origin} of drift.detected`);
+    expect(events[1].reason).toBe(`notified ${new URL(hook).origin} (webhook) of drift.detected`);
   });
 
   it('shows an unchanged secret as unchanged (same fingerprint on both sides)', async () => {
@@ -93,6 +93,7 @@ describe('redaction', () => {
     expect(bodies[0]).toMatchObject({ target: 'edge-lb', severity: 'critical', summary: expect.stringContaining('backends.api.algorithm: roundrobin -> random') });
     const alerts = (await cli('--config', s.config, 'history', '--type', 'alert', '--json')).json().events;
     expect(alerts.map((e: { type: string }) => e.type)).toEqual(['alert.sent', 'alert.failed']);
-    expect(alerts[1].reason).toBe(`${new URL(hook).origin}: HTTP 500`);
+    expect(alerts[1].reason).toBe(`${new URL(hook).origin}: HTTP 500; retrying in 5s (attempt 1 of 7)`);
+    expect(JSON.stringify(alerts)).not.toContain('secret-path-token');
   });
 });
