@@ -3,6 +3,8 @@ import { loadConfig } from '../config/load.js';
 import { describeChange } from '../diff/describe.js';
 import { UsageError } from '../errors.js';
 import type { HistoryEvent } from '../history/events.js';
+import { historyFilter } from '../history/filter.js';
+export { parseSince } from '../history/filter.js';
 import { HistoryStore } from '../history/store.js';
 import type { GlobalOptions } from './context.js';
 import { EXIT, JSON_SCHEMA_VERSION, paint, printJson, type Io } from './io.js';
@@ -18,14 +20,7 @@ export interface HistoryOptions {
 
 /** `driftwarden history [filters]`: events oldest first (the newest `--limit`). */
 export async function historyCommand(io: Io, global: GlobalOptions, opts: HistoryOptions, now = new Date()): Promise<number> {
-  const limit = opts.limit === undefined ? 50 : Number(opts.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, got ${JSON.stringify(opts.limit)}`);
-  const filter = {
-    ...(opts.target ? { target: opts.target } : {}),
-    ...(opts.type ? { type: opts.type } : {}),
-    ...(opts.since ? { since: parseSince(opts.since, now) } : {}),
-    limit,
-  };
+  const filter = historyFilter(opts, now);
   const history = openHistory(global);
   try {
     const events = history.query(filter);
@@ -55,18 +50,6 @@ export async function verifyCommand(io: Io, global: GlobalOptions, opts: { json?
 function openHistory(global: GlobalOptions): HistoryStore {
   const config = loadConfig(global.config);
   return new HistoryStore(join(config.stateDir, 'history.db'));
-}
-
-/** `2h`, `30m`, `7d`, `45s`, or an ISO date/time. */
-export function parseSince(value: string, now: Date): string {
-  const rel = /^(\d+)\s*([smhdw])$/.exec(value.trim());
-  if (rel) {
-    const unit = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 }[rel[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-    return new Date(now.getTime() - Number(rel[1]) * unit * 1000).toISOString();
-  }
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new UsageError(`--since takes a duration such as 2h, 30m, 7d, or an ISO time such as 2026-11-27T08:00:00Z; got ${JSON.stringify(value)}`);
-  return new Date(t).toISOString();
 }
 
 function renderEvent(io: Io, e: HistoryEvent): void {

@@ -5,37 +5,18 @@ import { describeChange } from '../diff/describe.js';
 import type { GlobalOptions } from './context.js';
 import { EXIT, JSON_SCHEMA_VERSION, paint, printJson, type Io } from './io.js';
 import { provenanceLine } from './render.js';
+import { statusView } from '../reconcile/status-view.js';
 
 /** `driftwarden status [--json]`: the last known state of every target, from history. No network. */
 export async function statusCommand(io: Io, global: GlobalOptions, opts: { json?: boolean }): Promise<number> {
   const config = loadConfig(global.config);
   const history = new HistoryStore(join(config.stateDir, 'history.db'));
   try {
-    const targets = config.targets.map((t) => {
-      const s = history.state(t.name);
-      return {
-        name: t.name,
-        provider: t.provider,
-        mode: t.mode,
-        status: s.status,
-        since: s.since,
-        lastChecked: s.lastChecked,
-        commit: s.commit,
-        fingerprint: s.fingerprint,
-        severity: s.severity,
-        changeCount: s.changeCount,
-        topChanges: s.topChanges,
-        provenance: s.provenance,
-        error: s.error,
-        pr: s.pr ? { number: s.pr.number, url: s.pr.url, state: s.pr.state } : null,
-        pause: s.pause,
-        contested: s.contested,
-        backoff: s.backoff,
-      };
-    });
-    const gitStale = history.getMeta('git.stale') === 'true';
+    const view = statusView(config, history, JSON_SCHEMA_VERSION);
+    const { targets } = view;
+    const gitStale = view.git.stale;
     if (opts.json) {
-      printJson(io, { schemaVersion: JSON_SCHEMA_VERSION, command: 'status', git: { stale: gitStale }, targets });
+      printJson(io, view);
       return EXIT.ok;
     }
     if (gitStale) io.out(paint(io, 'yellow', 'git: stale (the last fetch failed); see `driftwarden history --type git`'));

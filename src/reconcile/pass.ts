@@ -6,6 +6,7 @@ import { checkTarget, type TargetCheck } from './check-target.js';
 import { expirePause, noteInterruptedRevert } from './housekeeping.js';
 import { recordCheck } from './record.js';
 import { followPullRequest } from './act-pr.js';
+import { mapLimit } from './limit.js';
 import type { Runtime } from './runtime.js';
 
 export { summarise } from './record.js';
@@ -19,6 +20,8 @@ export interface PassOptions {
   act?: boolean;
   dryRun?: boolean;
   now?: () => Date;
+  /** Called as each target finishes (the service's metrics and logs). */
+  onTarget?: (check: TargetCheck, action: ActionReport | null, seconds: number) => void;
 }
 
 export interface PassResult {
@@ -26,6 +29,8 @@ export interface PassResult {
   checks: TargetCheck[];
   /** Per target (same order as checks), when the pass acted. */
   actions: (ActionReport | null)[];
+  /** How long each target took (same order). */
+  seconds: number[];
 }
 
 /** Picks targets by name; an unknown name is a usage error listing the known ones. */
@@ -39,16 +44,18 @@ export function selectTargets(all: Target[], names: string[] = []): Target[] {
   return names.map((n) => known.get(n) as Target);
 }
 
-/** One pass: fetch Git once; per target observe, compare, decide, record and (reconcile) act. */
+/**
+ * One pass: fetch Git once; then per target, up to `concurrency` at a time, observe, compare,
+ * decide, record and (reconcile) act. Results keep the order of the targets.
+ */
 export async function runPass(rt: Runtime, options: PassOptions): Promise<PassResult> {
   const now = options.now ?? (() => new Date());
   const targets = selectTargets(rt.config.targets, options.only);
   const git = await rt.git.sync();
   const writes = options.record && !options.dryRun;
   if (writes) recordGitFreshness(rt, git);
-  const checks: TargetCheck[] = [];
-  const actions: (ActionReport | null)[] = [];
-  for (const target of targets) {
+  const outcomes = await mapLimit(targets, rt.config.service.concurrency, async (target) => {
+    const started = performance.now();
     if (writes) {
       await expirePause(rt, target.name, now());
       noteInterruptedRevert(rt, target.name);
@@ -56,17 +63,22 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
     }
     const check = await checkTarget(rt, target, git, now());
     if (writes) await recordCheck(rt, check);
+    let result: { check: TargetCheck; action: ActionReport | null };
     if (options.act) {
       const actOptions: ActOptions = { actor: rt.actor, ...(options.dryRun ? { dryRun: true } : {}) };
       const { report, after } = await act(rt, check, git, actOptions, now);
-      checks.push(after ? { ...check, result: { ...after.result, event: check.result.event } } : check);
-      actions.push(report);
+      result = { check: after ? { ...check, result: { ...after.result, event: check.result.event } } : check, action: report };
     } else {
-      checks.push(check);
-      actions.push(null);
+      result = { check, action: null };
     }
-  }
-  return { git, checks, actions };
+    const seconds = (performance.now() - started) / 1000;
+    options.onTarget?.(result.check, result.action, seconds);
+    return { ...result, seconds };
+  });
+  const checks = outcomes.map((o) => o.check);
+  const actions = outcomes.map((o) => o.action);
+  const seconds = outcomes.map((o) => o.seconds);
+  return { git, checks, actions, seconds };
 }
 
 function recordGitFreshness(rt: Runtime, git: GitState): void {

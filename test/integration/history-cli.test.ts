@@ -50,6 +50,6 @@ describe('driftwarden history', () => {
     const since = await cli('--config', s.config, 'history', '--since', 'yesterday');
     expect(since.code).toBe(1);
     expect(since.stderr).toMatch(/--since takes a duration such as 2h, 30m, 7d, or an ISO time/);
-    expect((await cli('--config', s.config, 'history', '--limit', '0')).stderr).toMatch(/--limit must be a positive whole number/);
+    expect((await cli('--config', s.config, 'history', '--limit', '0')).stderr).toMatch(/limit must be a whole number from 1 to 10000/);
   });
 });
