@@ -9,6 +9,7 @@ import { validateCommand } from './validate.js';
 import { reconcileCommand } from './reconcile.js';
 import { revertCommand, type RevertOptions } from './revert.js';
 import { pauseCommand, resumeCommand } from './pause.js';
+import { runCommand, type RunOptions } from './run.js';
 
 /** Builds the CLI. Each command file parses nothing itself and returns an exit code. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -86,6 +87,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--reason <text>', 'why (recorded in history)')
     .option('--json', 'machine-readable output')
     .action((name: string, opts: { reason?: string; json?: boolean }) => run(() => resumeCommand(io, global(), name, opts))());
+  program
+    .command('run')
+    .description('the service: reconcile on the schedule, serve /healthz /readyz /metrics /status /history, POST /reconcile and GitHub webhooks; SIGHUP reloads the config, SIGTERM stops')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--log-format <format>', 'json (one object per line) or pretty; default pretty on a terminal, json otherwise')
+    .action((opts: RunOptions) => run(() => runCommand(io, global(), opts))());
   program
     .command('validate')
     .description('validate the config file and every target\'s approved file')

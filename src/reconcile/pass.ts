@@ -72,7 +72,7 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
       result = { check, action: null };
     }
     const seconds = (performance.now() - started) / 1000;
-    options.onTarget?.(result.check, result.action, seconds);
+    options.onTarget?.(check, result.action, seconds); // what was found, and what was done about it
     return { ...result, seconds };
   });
   const checks = outcomes.map((o) => o.check);
