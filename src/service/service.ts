@@ -154,12 +154,6 @@ export class Service {
     return { ready: database && git && !this.stopped, checks: { config: true, git: git ? (this.runner.lastGit.stale ? 'stale' : true) : false, database, stopping: this.stopped } };
   }
 
-  private writeToken(): string | undefined | { missing: string } {
-    const env = this.config.service.apiTokenEnv;
-    const token = process.env[env];
-    if (token) return token;
-    return isLoopback(this.config.service.listen.host) ? undefined : { missing: env };
-  }
 
   private async listen(): Promise<void> {
     const server = createHttpServer({
@@ -181,7 +175,7 @@ export class Service {
         return handleGitHubWebhook(secret, headers, body, this.config, this.rt.history);
       },
       request: (req) => this.runner.request(req),
-      writeToken: () => this.writeToken(),
+      writeToken: () => requiredToken(this.config.service.listen.host, this.config.service.apiTokenEnv, process.env),
     });
     const { host, port } = this.config.service.listen;
     await new Promise<void>((resolve, reject) => {
@@ -194,6 +188,16 @@ export class Service {
     server.on('error', (err) => this.log.error({ error: errorMessage(err) }, 'http server error'));
     this.server = server;
   }
+}
+
+/**
+ * The bearer token POST /reconcile needs: the env var's value when set (also on loopback);
+ * none on loopback without it; beyond loopback without it, write endpoints are off (`missing`).
+ */
+export function requiredToken(host: string, envName: string, env: NodeJS.ProcessEnv): string | undefined | { missing: string } {
+  const token = env[envName];
+  if (token) return token;
+  return isLoopback(host) ? undefined : { missing: envName };
 }
 
 export function isLoopback(host: string): boolean {
