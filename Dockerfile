@@ -23,8 +23,8 @@
 # Without them, `file` targets and Caddy targets whose approved file is Caddy JSON are still
 # compared; only `validate` and reverts need the checker.
 
-# npm 11 enforces package.json's `allowScripts`; strict mode fails the build when a dependency gains
-# an install script nobody reviewed, instead of running it. python3/make/g++ let better-sqlite3
+# npm 11 reads package.json's `allowScripts` (the image's bundled npm 10 ignores it); strict mode
+# fails the build when a dependency gains an install script nobody reviewed, instead of running it. python3/make/g++ let better-sqlite3
 # compile when no prebuilt binary can be downloaded.
 FROM node:20-bookworm-slim AS toolchain
 RUN apt-get update \
@@ -70,7 +70,7 @@ USER driftwarden
 WORKDIR /var/lib/driftwarden
 EXPOSE 9464
 # The service listens on 0.0.0.0:9464 in a container, so loopback reaches it. Only /healthz
-# (the process is alive): a Git or load-balancer outage must not get the container restarted.
+# (the process is alive): a Git or load-balancer outage must not mark the container unhealthy.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/cli/bin.js"]

@@ -27,6 +27,7 @@ function match(pattern: string[], p: number, segs: string[], s: number): boolean
 function segmentRegex(part: string): RegExp {
   let re = segmentCache.get(part);
   if (re) return re;
+  if (segmentCache.size >= 10_000) segmentCache.clear(); // keys come from config; bounded even across many reloads
   let src = '';
   let inBraces = false;
   for (const ch of part) {

@@ -141,33 +141,41 @@ export class Notifier {
       if (!this.history.isOpen) return;
       const rows = this.outbox.due(this.now(), BATCH);
       if (rows.length === 0) return;
-      for (const row of rows) {
-        if (Date.now() >= deadline || !this.history.isOpen) return;
-        await this.deliverOne(row.id, row.sink, row.body, row.attempts);
-      }
+      // Sinks in parallel (a slow one delays no other), each sink's notifications in order.
+      const bySink = new Map<string, typeof rows>();
+      for (const row of rows) bySink.set(row.sink, [...(bySink.get(row.sink) ?? []), row]);
+      await Promise.all(
+        [...bySink.values()].map(async (queue) => {
+          for (const row of queue) {
+            if (Date.now() >= deadline || !this.history.isOpen) return;
+            // A sink that just failed is likely down: its other notifications wait for the next round.
+            if (!(await this.deliverOne(row.id, row.sink, row.body, row.attempts))) return;
+          }
+        }),
+      );
     }
   }
 
-  private async deliverOne(id: number, key: string, body: string, attempts: number): Promise<void> {
+  private async deliverOne(id: number, key: string, body: string, attempts: number): Promise<boolean> {
     const sink = this.sinks.get(key);
     const n = JSON.parse(body) as Notification;
     if (!sink) {
       this.outbox.done(id);
       this.log.info({ event: n.event, target: n.target }, 'notification dropped: its sink is no longer configured');
-      return;
+      return true;
     }
     const url = sink.url ?? (sink.urlEnv ? process.env[sink.urlEnv] : undefined);
     const delivery = url
       ? await post(url, sink.kind === 'slack' ? slackPayload(n) : n, sink.timeoutMs)
       : { ok: false as const, endpoint: `${sink.kind} (${sink.urlEnv})`, reason: `environment variable ${sink.urlEnv} is not set`, retry: true };
-    if (!this.history.isOpen) return;
+    if (!this.history.isOpen) return false;
     const attempt = attempts + 1;
     this.onDelivery?.(sink, delivery.ok);
     if (delivery.ok) {
       this.counts.sent++;
       this.outbox.done(id);
       this.history.append({ type: 'alert.sent', target: n.target, fingerprint: n.fingerprint, actor: this.actor, reason: `notified ${delivery.endpoint} (${sink.kind}) of ${n.event}${attempt > 1 ? ` at attempt ${attempt}` : ''}`, data: { event: n.eventId ?? null, about: n.event, endpoint: delivery.endpoint, sink: sink.kind, attempt } });
-      return;
+      return true;
     }
     this.counts.failed++;
     const delay = delivery.retry ? RETRY_DELAYS_MS[attempts] : undefined;
@@ -177,6 +185,7 @@ export class Notifier {
     const then = retryAt ? `; retrying in ${formatMs(delay as number)} (attempt ${attempt} of ${RETRY_DELAYS_MS.length + 1})` : `; given up after ${attempt} attempt(s)`;
     this.log.warn({ endpoint: delivery.endpoint, sink: sink.kind, about: n.event, target: n.target, attempt, reason: delivery.reason, retryAt: retryAt?.toISOString() ?? null }, 'notification not delivered');
     this.history.append({ type: 'alert.failed', target: n.target, fingerprint: n.fingerprint, actor: this.actor, reason: `${delivery.endpoint}: ${delivery.reason}${then}`, data: { event: n.eventId ?? null, about: n.event, endpoint: delivery.endpoint, sink: sink.kind, attempt, retryAt: retryAt?.toISOString() ?? null } });
+    return false;
   }
 }
 

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DRIFTED, setup } from '../helpers/fixture.js';
+import { freePort } from '../helpers/lb/ports.js';
+import { ServiceProcess } from '../helpers/service.js';
 
 const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -20,7 +23,8 @@ function shellCommands(): string[] {
 
 describe('the README stays true', () => {
   it('every driftwarden command it shows runs (exit 0, 1 or 2 as documented, never a usage error)', async () => {
-    const commands = shellCommands().filter((c) => c.startsWith('driftwarden '));
+    // `driftwarden run` does not return: the next test runs it as a process.
+    const commands = shellCommands().filter((c) => c.startsWith('driftwarden ') && !c.startsWith('driftwarden run'));
     expect(commands.length).toBeGreaterThanOrEqual(7);
     const s = setup({ live: DRIFTED });
     for (const command of commands) {
@@ -31,6 +35,27 @@ describe('the README stays true', () => {
       expect([0, 1, 2], command).toContain(run.code);
     }
   });
+
+  it('every `driftwarden run` line starts the service, every curl line it shows answers, SIGTERM exits 0', async () => {
+    const runs = shellCommands().filter((c) => c.startsWith('driftwarden run'));
+    const curls = shellCommands().filter((c) => c.startsWith('curl '));
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(curls.length).toBeGreaterThanOrEqual(4);
+    for (const [i, command] of runs.entries()) {
+      const s = setup({ live: DRIFTED });
+      const port = await freePort();
+      writeFileSync(s.config, `${readFileSync(s.config, 'utf8')}listen: "127.0.0.1:${port}"\n`);
+      const svc = new ServiceProcess(s.config, `http://127.0.0.1:${port}`, {}, words(command).slice(2));
+      await svc.until(async () => (await svc.get('/readyz').catch(() => null))?.status === 200, `ready: ${command}`, 20_000);
+      if (i === 0) {
+        for (const curl of curls) {
+          const r = spawnSync('curl', words(curl.replaceAll('localhost:9464', `127.0.0.1:${port}`)).slice(1), { encoding: 'utf8', timeout: 15_000 });
+          expect(r.status, `${curl}: ${r.stderr}`).toBe(0);
+        }
+      }
+      expect(await svc.stop(), command).toEqual({ code: 0, signal: null });
+    }
+  }, 120_000);
 
   it('names only npm scripts that exist, and the test command', () => {
     const scripts = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).scripts;

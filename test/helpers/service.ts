@@ -20,8 +20,9 @@ export class ServiceProcess {
   private readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(readonly config: string, readonly base: string, env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [BIN, '--config', config, 'run', '--log-format', 'json', '--log-level', 'debug'], {
+  /** `args`: the options of `run` (default: JSON logs at debug level, which the tests read). */
+  constructor(readonly config: string, readonly base: string, env: NodeJS.ProcessEnv = {}, args = ['--log-format', 'json', '--log-level', 'debug']) {
+    this.child = spawn(process.execPath, [BIN, '--config', config, 'run', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -29,7 +30,14 @@ export class ServiceProcess {
     this.child.stdout?.on('data', (c: Buffer) => {
       const lines = (partial + c.toString()).split('\n');
       partial = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) this.logs.push(JSON.parse(l) as LogLine);
+      for (const l of lines) {
+        if (!l.trim()) continue;
+        try {
+          this.logs.push(JSON.parse(l) as LogLine);
+        } catch {
+          this.logs.push({ level: 30, time: new Date().toISOString(), msg: l }); // pretty or plain output
+        }
+      }
     });
     this.child.stderr?.on('data', (c: Buffer) => (this.stderr += c.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));

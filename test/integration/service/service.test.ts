@@ -9,6 +9,7 @@ import { APPROVED, DRIFTED, setup } from '../../helpers/fixture.js';
 import { haproxySetup, type HaproxySetup } from '../../helpers/lb/haproxy-setup.js';
 import { freePort, skipWithout } from '../../helpers/lb/ports.js';
 import { ServiceProcess } from '../../helpers/service.js';
+import { HttpSink } from '../../helpers/http-sink.js';
 
 /**
  * `driftwarden run` as a real process on a loopback port, against real load balancers and real
@@ -113,7 +114,7 @@ describe('driftwarden run: endpoints, webhooks, reload, shutdown', () => {
     const before = await types(f.config);
     const forged = await svc.post('/webhooks/github', JSON.stringify({ action: 'closed', pull_request: { number: 7, merged: true } }), { 'x-github-event': 'pull_request', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` });
     expect(forged.status).toBe(401);
-    expect((await forged.json()).error.message).toMatch(/signature/);
+    expect(((await forged.json()) as any).error.message).toMatch(/signature/);
     const unsigned = await svc.post('/webhooks/github', '{}', { 'x-github-event': 'push' });
     expect(unsigned.status).toBe(401);
     await new Promise((r) => setTimeout(r, 500));
@@ -152,7 +153,7 @@ describe('driftwarden run: endpoints, webhooks, reload, shutdown', () => {
     expect((await svc.post('/reconcile?target=other', '', { authorization: 'Bearer wrong' })).status).toBe(401);
     const unknown = await svc.post('/reconcile?target=nope', '', { authorization: 'Bearer op-token' });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).error.message).toMatch(/unknown target "nope"; known targets: edge-lb, other/);
+    expect(((await unknown.json()) as any).error.message).toMatch(/unknown target "nope"; known targets: edge-lb, other/);
     const r = await svc.post('/reconcile?target=other', '', { authorization: 'Bearer op-token' });
     expect(r.status).toBe(202);
     expect(await r.json()).toMatchObject({ accepted: true, targets: ['other'] });
@@ -162,6 +163,47 @@ describe('driftwarden run: endpoints, webhooks, reload, shutdown', () => {
     // Nothing on the endpoints shows the token.
     for (const path of ['/status', '/history', '/metrics', '/readyz']) expect(await (await svc.get(path)).text()).not.toContain('op-token');
     await svc.stop();
+  });
+
+  it('tells a webhook and Slack once per change of drift, and a sink that never answers holds up no pass', async () => {
+    const hook = new HttpSink();
+    const slack = new HttpSink();
+    const hole = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      await hook.stop();
+      await slack.stop();
+      hole.closeAllConnections();
+      await new Promise<void>((r) => hole.close(() => r()));
+    });
+    const f = setup();
+    const port = await freePort();
+    amend(f.config, {
+      schedule: '* * * * * *',
+      listen: `127.0.0.1:${port}`,
+      notify: [{ webhook: `http://127.0.0.1:${(hole.address() as AddressInfo).port}/x`, timeoutMs: 4_000 }, { webhook: await hook.start() }, { slack: await slack.start() }],
+    });
+    const svc = await ServiceProcess.start(f.config, port);
+    f.writeLive(DRIFTED);
+    const changed = Date.now();
+    await svc.until(() => hook.bodies.length === 1 && slack.bodies.length === 1, 'both notified', 10_000);
+    expect(Date.now() - changed).toBeLessThan(3_500); // not held up by the sink that never answers
+    // Passes went on every second while the hole kept its delivery waiting.
+    await svc.until(() => svc.messages('pass finished').filter((l) => Date.parse(l.time) > changed).length >= 3, 'passes while a delivery hangs', 5_000);
+    expect(JSON.parse(hook.bodies[0] as string)).toMatchObject({ event: 'drift.detected', target: 'edge-lb', severity: 'critical', changeCount: 2 });
+    const message = JSON.parse(slack.bodies[0] as string);
+    expect(message.text).toMatch(/^new drift: edge-lb: edge-lb: drifted \(critical\), 2 change\(s\)/);
+    expect(JSON.stringify(message.blocks)).toContain('*edge-lb* (critical)');
+
+    f.writeLive(APPROVED);
+    await svc.until(() => hook.bodies.length === 2 && slack.bodies.length === 2, 'resolved notified', 10_000);
+    await svc.until(() => svc.messages('pass finished').length >= 6, 'more passes');
+    expect(hook.bodies.map((b) => JSON.parse(b).event)).toEqual(['drift.detected', 'drift.resolved']);
+    expect(await svc.metric('driftwarden_notifications_total{sink="slack",result="sent"}')).toBe(2);
+    await svc.stop();
+    const alerts = (await cli('--config', f.config, 'history', '--type', 'alert', '--json')).json().events as { type: string; reason: string }[];
+    expect(alerts.filter((a) => a.type === 'alert.sent')).toHaveLength(4);
+    expect(alerts.find((a) => a.type === 'alert.failed')?.reason).toMatch(/no answer within 4000 ms; retrying in 5s/);
   });
 
   it('SIGHUP with a broken config keeps the running one; a good one takes effect', async () => {
@@ -174,7 +216,7 @@ describe('driftwarden run: endpoints, webhooks, reload, shutdown', () => {
     writeFileSync(f.config, `${good}\nbogus: [\n`);
     svc.signal('SIGHUP');
     await svc.until(() => svc.messages('config reload refused; the running config stays in effect').length === 1, 'the refusal');
-    const refused = svc.messages('config reload refused; the running config stays in effect')[0] as { problems: string[] };
+    const refused = svc.messages('config reload refused; the running config stays in effect')[0] as unknown as { problems: string[] };
     expect(refused.problems[0]).toMatch(/driftwarden\.yaml:\d+/);
     const passes = svc.messages('pass finished').length;
     await svc.until(() => svc.messages('pass finished').length >= passes + 2, 'passes after the refusal');

@@ -100,7 +100,7 @@ describe('write endpoints beyond loopback', () => {
     try {
       const r = await fetch(`${base}/reconcile`, { method: 'POST', headers: { authorization: 'Bearer anything' } });
       expect(r.status).toBe(403);
-      expect((await r.json()).error.message).toBe('write endpoints are off: the service listens beyond loopback and DRIFTWARDEN_API_TOKEN is not set');
+      expect(((await r.json()) as any).error.message).toBe('write endpoints are off: the service listens beyond loopback and DRIFTWARDEN_API_TOKEN is not set');
       expect((await fetch(`${base}/status`)).status).toBe(200);
       expect((await fetch(`${base}/webhooks/github`, { method: 'POST', body: '{}' })).status).toBe(503);
     } finally {
