@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -142,6 +142,12 @@ describe('Dockerfile', () => {
     expect(argv(all(final, 'VOLUME').map((v) => v.args).join(' '))).toEqual(expect.arrayContaining(['/config', '/var/lib/driftwarden']));
     expect(argv(all(final, 'ENTRYPOINT').at(-1)?.args ?? '[]')[0]).toMatch(/tini$/);
     expect(argv(all(final, 'CMD').at(-1)?.args ?? '[]')).toEqual(['--config', '/config/driftwarden.yaml', 'run']);
+  });
+
+  it('passes dockerfile-utils lint (a linter from the npm registry; no Docker engine needed)', () => {
+    const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'dockerfile-utils'), ['lint', join(ROOT, 'Dockerfile')], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('copies only what .dockerignore lets into the build context', () => {
