@@ -276,6 +276,33 @@ describe('driftwarden run under a slow target', () => {
     await svc.stop();
   });
 
+  it('checks targets concurrently up to `concurrency`, and one at a time with concurrency 1', async () => {
+    for (const concurrency of [8, 1]) {
+      const slow = await slowCaddy(CADDY, 1_500);
+      cleanups.push(() => slow.stop());
+      const f = setup({ targets: ['a', 'b', 'c'].map((n) => ({ name: n, desired: 'lb/caddy.json', provider: 'caddy', adminApi: slow.url })) });
+      f.repo.commit({ 'lb/caddy.json': JSON.stringify(CADDY, null, 2) }, 'Approve caddy config');
+      const port = await freePort();
+      amend(f.config, { schedule: NEVER, listen: `127.0.0.1:${port}`, concurrency });
+      const svc = await ServiceProcess.start(f.config, port);
+      const [first, , last] = slow.requests as [number, number, number];
+      if (concurrency === 8) expect(last - first).toBeLessThan(1_000); // all three asked at once
+      else expect(last - first).toBeGreaterThanOrEqual(2 * 1_500 - 100); // each after the previous answered
+      expect((await svc.json('/status')).targets.map((t: { status: string }) => t.status)).toEqual(['in-sync', 'in-sync', 'in-sync']);
+      await svc.stop();
+    }
+  });
+
+  it('waits a random jitter of less than `jitter` before each scheduled pass', async () => {
+    const { f, port } = await slowSetup(0, { jitter: '2s' });
+    const svc = await ServiceProcess.start(f.config, port);
+    await svc.until(() => svc.messages('pass waits for its jitter').length >= 3, 'three jittered passes', 15_000);
+    const delays = svc.messages('pass waits for its jitter').map((l) => l.delayMs as number);
+    for (const d of delays) expect(d).toBeGreaterThan(0), expect(d).toBeLessThan(2_000);
+    expect(new Set(delays).size).toBeGreaterThan(1);
+    await svc.stop();
+  });
+
   it('a target slower than targetTimeout is an error of that target, and the pass goes on', async () => {
     const { f, port } = await slowSetup(4_000, { targetTimeout: '1s' });
     const svc = await ServiceProcess.start(f.config, port);
