@@ -328,4 +328,18 @@ describe('driftwarden run under a slow target', () => {
     expect((await cli('--config', f.config, 'history', 'verify')).code).toBe(0);
     expect((await svc.get('/healthz').catch(() => null))).toBeNull();
   });
+
+  it('SIGTERM with a pass that outlasts shutdownTimeout: stops anyway, says so, gives the lock back', async () => {
+    const { f, port, slow } = await slowSetup(8_000, { schedule: NEVER, shutdownTimeout: '1s', targetTimeout: '20s' });
+    const svc = new ServiceProcess(f.config, `http://127.0.0.1:${port}`);
+    await svc.until(() => slow.requests.length >= 1, 'the first pass reading the slow target');
+    const sent = Date.now();
+    svc.signal('SIGTERM');
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - sent).toBeLessThan(6_000);
+    expect(svc.messages('stopped')[0]).toMatchObject({ clean: false });
+    expect(svc.logs.some((l) => /did not finish in time/.test(l.msg))).toBe(true);
+    expect(existsSync(join(f.dir, '.driftwarden', 'writer.lock'))).toBe(false);
+    expect((await cli('--config', f.config, 'history', 'verify')).code).toBe(0);
+  });
 });
