@@ -83,6 +83,7 @@ export class Service {
    * A good one takes effect between passes (targets, schedules, notifications, policies).
    */
   async reload(): Promise<boolean> {
+    if (this.stopped) return false;
     let next: Config;
     try {
       next = loadConfig(this.configFile);
