@@ -45,6 +45,7 @@ export async function revert(rt: Runtime, req: RevertRequest, now: () => Date = 
     const planned = rt.history.append({ ...base, type: 'revert.planned', reason: req.reason, data: req.overrides?.length ? { overrides: req.overrides } : null });
     events.push(planned);
     rt.history.saveState({ ...rt.history.state(target.name), pendingRevert: { eventId: planned.id, commit: req.commit } });
+    rt.history.checkpoint(); // the plan is on disk before the load balancer is touched
     let outcome: ApplyOutcome;
     try {
       const provider = getProvider(target.provider);
@@ -83,6 +84,7 @@ export async function revert(rt: Runtime, req: RevertRequest, now: () => Date = 
         record('revert.failed', `${outcome.stage} failed: ${outcome.reason}`, withBackoff(cleared, req, outcome.reason, rt, now()));
         break;
     }
+    rt.history.checkpoint(); // what was done to the load balancer is on disk at once
     return { outcome, events };
   } finally {
     lock.release();

@@ -28,7 +28,7 @@ export async function withRuntime<T>(io: Io, opts: GlobalOptions, command: strin
   const held = lock ? await acquireLock(join(config.stateDir, 'writer.lock'), command) : undefined;
   let rt: Runtime | undefined;
   try {
-    rt = openRuntime(config, cliActor());
+    rt = await openRuntime(config, cliActor());
     for (const w of rt.warnings) io.err(`warning: ${w}`);
     const result = await fn(rt);
     await rt.notifier.drain(Date.now() + NOTIFY_DEADLINE_MS);

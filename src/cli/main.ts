@@ -1,15 +1,22 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigurationError, DriftwardenError, errorMessage } from '../errors.js';
-import { checkCommand } from './check.js';
-import { diffCommand } from './diff.js';
-import { historyCommand, verifyCommand } from './history.js';
 import { EXIT, printJson, processIo, type Io } from './io.js';
-import { statusCommand } from './status.js';
-import { validateCommand } from './validate.js';
-import { reconcileCommand } from './reconcile.js';
-import { revertCommand, type RevertOptions } from './revert.js';
-import { pauseCommand, resumeCommand } from './pause.js';
-import { runCommand, type RunOptions } from './run.js';
+import type { RevertOptions } from './revert.js';
+import type { RunOptions } from './run.js';
+
+// Each command's module is loaded when it runs: `--help` or `status` do not pay for octokit,
+// prom-client or the providers.
+const checkCommand: typeof import('./check.js').checkCommand = async (...a) => (await import('./check.js')).checkCommand(...a);
+const diffCommand: typeof import('./diff.js').diffCommand = async (...a) => (await import('./diff.js')).diffCommand(...a);
+const historyCommand: typeof import('./history.js').historyCommand = async (...a) => (await import('./history.js')).historyCommand(...a);
+const verifyCommand: typeof import('./history.js').verifyCommand = async (...a) => (await import('./history.js')).verifyCommand(...a);
+const statusCommand: typeof import('./status.js').statusCommand = async (...a) => (await import('./status.js')).statusCommand(...a);
+const validateCommand: typeof import('./validate.js').validateCommand = async (...a) => (await import('./validate.js')).validateCommand(...a);
+const reconcileCommand: typeof import('./reconcile.js').reconcileCommand = async (...a) => (await import('./reconcile.js')).reconcileCommand(...a);
+const revertCommand: typeof import('./revert.js').revertCommand = async (...a) => (await import('./revert.js')).revertCommand(...a);
+const pauseCommand: typeof import('./pause.js').pauseCommand = async (...a) => (await import('./pause.js')).pauseCommand(...a);
+const resumeCommand: typeof import('./pause.js').resumeCommand = async (...a) => (await import('./pause.js')).resumeCommand(...a);
+const runCommand: typeof import('./run.js').runCommand = async (...a) => (await import('./run.js')).runCommand(...a);
 
 /** Builds the CLI. Each command file parses nothing itself and returns an exit code. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {

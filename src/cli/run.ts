@@ -1,5 +1,6 @@
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { createLogger } from '../log/pino.js';
 import { Service } from '../service/service.js';
 import { UsageError } from '../errors.js';
 import type { GlobalOptions } from './context.js';

@@ -8,7 +8,7 @@ import { EXIT, JSON_SCHEMA_VERSION, printJson, type Io } from './io.js';
 /** `driftwarden validate`: the config file, then every target's desired file at the branch tip. */
 export async function validateCommand(io: Io, global: GlobalOptions, opts: { json?: boolean }): Promise<number> {
   const config = loadConfig(global.config); // throws ConfigurationError with every problem
-  const rt = openRuntime(config, cliActor());
+  const rt = await openRuntime(config, cliActor());
   try {
     const git = await rt.git.sync();
     const targets: { name: string; desired: string; ok: boolean; error?: string }[] = [];

@@ -65,13 +65,13 @@ export function parseConfig(text: string, file: string): Config {
       problems.push({ ...locate([...at, 'provider']), field: fieldName([...at, 'provider']), message });
       return;
     }
-    const schema = z.object({ ...targetBaseShape, ...provider.options }).strict();
+    const schema = targetSchema(kind as string);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       problems.push(...issuesToProblems(parsed.error.issues, at, locate));
       return;
     }
-    const target = { ...parsed.data } as Target;
+    const target = { ...(parsed.data as Record<string, unknown>) } as Target;
     const seen = names.get(target.name);
     if (seen !== undefined) {
       problems.push({ ...locate([...at, 'name']), field: fieldName([...at, 'name']), message: `duplicate target name ${JSON.stringify(target.name)} (also targets[${seen}])` });
@@ -135,6 +135,17 @@ export function parseConfig(text: string, file: string): Config {
 export function parseListen(text: string): { host: string; port: number } {
   const m = LISTEN.exec(text) as RegExpExecArray;
   return { host: (m[1] ?? m[2]) as string, port: Number(m[3]) };
+}
+
+/** One zod schema per provider, built once (a fleet config has thousands of targets). */
+const targetSchemas = new Map<string, z.ZodType>();
+function targetSchema(kind: string): z.ZodType {
+  let schema = targetSchemas.get(kind);
+  if (!schema) {
+    schema = z.object({ ...targetBaseShape, ...(PROVIDERS[kind]?.options ?? {}) }).strict();
+    targetSchemas.set(kind, schema);
+  }
+  return schema;
 }
 
 export function isRemote(repo: string): boolean {

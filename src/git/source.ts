@@ -5,6 +5,9 @@ import { GitSourceError } from '../errors.js';
 import { gitEnv, scrubSecrets } from './auth.js';
 import { readBlobs } from './batch.js';
 
+/** Most bytes of approved files a pass keeps in memory after reading them in one batch. */
+export const PREFETCH_BUDGET = 256 * 1024 * 1024;
+
 /** The approved commit a pass compares with, and whether it is fresh. */
 export interface GitState {
   commit: string;
@@ -34,6 +37,7 @@ export class GitSource {
   readonly gitDir: string;
   private readonly git: SimpleGit;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly prefetched = new Map<string, string | null>();
 
   constructor(private readonly options: GitSourceOptions) {
     this.gitDir = join(options.cacheDir, 'repo.git');
@@ -78,9 +82,35 @@ export class GitSource {
 
   /** The file's content at a commit, or null when the file does not exist there. */
   async readFile(commit: string, path: string): Promise<string | null> {
-    const blobs = await readBlobs(this.gitDir, [`${commit}:${path}`], this.env);
-    const blob = blobs.get(`${commit}:${path}`);
+    const key = `${commit}:${path}`;
+    const cached = this.prefetched.get(key);
+    if (cached !== undefined) return cached;
+    const blobs = await readBlobs(this.gitDir, [key], this.env);
+    const blob = blobs.get(key);
     return blob ? blob.toString('utf8') : null;
+  }
+
+  /**
+   * Reads many files at a commit in one `git cat-file --batch` (a pass reads every target's
+   * approved file: one process, not one per target). They stay in memory, up to a byte budget,
+   * until `forget()`; readFile serves them from there.
+   */
+  async prefetch(commit: string, paths: readonly string[], budgetBytes = PREFETCH_BUDGET): Promise<void> {
+    const keys = [...new Set(paths.map((p) => `${commit}:${p}`))].filter((k) => !this.prefetched.has(k));
+    if (keys.length === 0) return;
+    const blobs = await readBlobs(this.gitDir, keys, this.env);
+    let used = 0;
+    for (const key of keys) {
+      const blob = blobs.get(key);
+      used += blob?.length ?? 0;
+      if (used > budgetBytes) break; // the rest is read one by one when asked for
+      this.prefetched.set(key, blob ? blob.toString('utf8') : null);
+    }
+  }
+
+  /** Drops what `prefetch` kept (the end of a pass). */
+  forget(): void {
+    this.prefetched.clear();
   }
 
   /** Every file path under `dir` ('' for all) at a commit. */

@@ -35,6 +35,7 @@ interface Row {
  */
 export class HistoryStore {
   private readonly db: Database.Database;
+  private grouped = false;
 
   constructor(readonly file: string, private readonly now: () => Date = () => new Date()) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -58,7 +59,34 @@ export class HistoryStore {
   }
 
   close(): void {
+    if (this.grouped && this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
+    this.grouped = false;
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Group commit for a pass: the writes of many targets commit together (one fsync instead of one
+   * per target). A crash before `endGroup` loses only what the next pass sees again (states and
+   * transitions are written together, so the next pass records them anew); anything that must
+   * survive, such as a planned revert before it is applied, calls `checkpoint()`.
+   */
+  beginGroup(): void {
+    if (this.grouped || this.db.inTransaction) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    this.grouped = true;
+  }
+
+  /** Makes everything written so far durable, and goes on grouping. */
+  checkpoint(): void {
+    if (!this.grouped || !this.db.inTransaction) return;
+    this.db.exec('COMMIT');
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  endGroup(): void {
+    if (!this.grouped) return;
+    this.grouped = false;
+    if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
   }
 
   /** Appends one event (and optionally the target's new state) in one transaction. */

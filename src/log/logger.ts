@@ -1,25 +1,20 @@
-import { pino, type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
-
-export type Logger = PinoLogger;
+/**
+ * The logging interface the code writes to: a fixed message plus fields (pino's shape). The
+ * service gets a pino logger (log/pino.ts, loaded only by `run`); CLI commands, whose output is
+ * for people, get the silent one.
+ */
+export interface Logger {
+  fatal(fields: object, msg?: string): void;
+  error(fields: object, msg?: string): void;
+  warn(fields: object, msg?: string): void;
+  info(fields: object, msg?: string): void;
+  debug(fields: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Field names that must never reach a log line, wherever they appear (defence in depth). */
-const SECRET_FIELDS = ['token', 'secret', 'password', 'authorization', 'url', '*.token', '*.secret', '*.password', '*.authorization', 'headers.authorization'];
+const nothing = (): void => undefined;
 
-/**
- * Structured logs: one JSON object per line (a fixed `msg` plus fields) for machines; the same
- * records printed for people when stdout is a terminal. Synchronous, so nothing is lost at exit.
- */
-export function createLogger(options: { level: LogLevel; human?: boolean; stream?: NodeJS.WritableStream }): Logger {
-  const base = { level: options.level, base: { service: 'driftwarden' }, redact: { paths: SECRET_FIELDS, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime };
-  if (options.human) {
-    return pino(base, pretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', destination: options.stream ?? 1 }));
-  }
-  return pino(base, options.stream ?? pino.destination({ dest: 1, sync: true }));
-}
-
-/** For CLI commands: their output is for people; the service logs. */
-export const silentLogger: Logger = pino({ level: 'silent' });
+export const silentLogger: Logger = { fatal: nothing, error: nothing, warn: nothing, info: nothing, debug: nothing, child: () => silentLogger };

@@ -23,6 +23,7 @@ export async function actPr(rt: Runtime, check: TargetCheck, git: GitState, acto
   const record = (type: string, reason: string, data: Record<string, unknown>, patch: Partial<ReturnType<Runtime['history']['state']>>, by = actor) => {
     const state = rt.history.state(name);
     const event = rt.history.append({ type, target: name, commit: git.commit, fingerprint: check.result.fingerprint, liveHash: check.result.liveHash, actor: by, reason, data }, { ...state, ...patch });
+    rt.history.checkpoint(); // a PR exists on GitHub now: remember it even if the pass is cut short
     return notify(rt, event, check);
   };
   try {

@@ -5,7 +5,7 @@ import type { GitState } from '../git/source.js';
 import type { TargetState } from '../history/target-state.js';
 import { getProvider } from '../providers/registry.js';
 import { firstEmptyPool } from '../diff/pools.js';
-import { compareConfigs, type Comparison } from './compare.js';
+import { compareConfigs, sha256, type Comparison } from './compare.js';
 import { decide, modeNote, type Decision, type Outcome } from './decide.js';
 import { gitFiles, observeTarget } from './observe.js';
 import type { TargetResult } from './result.js';
@@ -43,9 +43,13 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
   let provenance: Provenance | null = null;
   if (obs.kind === 'failed') {
     outcome = { kind: 'failed', stage: obs.stage, message: rt.redactor.text(obs.message) };
+  } else if (obs.kind === 'identical') {
+    comparison = identicalComparison(obs.approvedText);
+    outcome = { kind: 'compared', comparison };
   } else {
     const rules = [...target.severity, ...rt.config.severity, ...DEFAULT_SEVERITY_RULES];
-    comparison = compareConfigs(obs.approved, obs.live, { rules, ignore: target.ignore, redactor: rt.redactor, findings: obs.snapshot.findings ?? [] });
+    // Hashes name the content as read (what `sha256sum` of the file says), whichever path compared it.
+    comparison = { ...compareConfigs(obs.approved, obs.live, { rules, ignore: target.ignore, redactor: rt.redactor, findings: obs.snapshot.findings ?? [] }), approvedHash: sha256(obs.approvedText), liveHash: sha256(obs.snapshot.text) };
     outcome = { kind: 'compared', comparison };
     if (!comparison.inSync) {
       // Provenance is a history search: reuse it while the drift stays the same.
@@ -73,7 +77,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     policy: rt.config.revert,
     gitStale: gitState.stale,
     key: comparison ? `${gitState.commit}:${comparison.approvedHash}:${comparison.liveHash}` : null,
-    approvedEmptyPool: obs.kind === 'observed' ? firstEmptyPool(obs.approved.root) : null,
+    approvedEmptyPool: obs.kind === 'observed' ? firstEmptyPool(obs.approved.root) : null, // identical: nothing to revert
     canApply: typeof getProvider(target.provider).apply === 'function',
     onReject: target.onReject ?? 'revert',
     ...(options.allowStale ? { allowStale: true } : {}),
@@ -102,7 +106,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
   if (gitState.stale) notes.push(`git: stale, last fetched ${gitState.fetchedAt}`);
   const note = status === 'drifted' ? modeNote(target.mode) : undefined;
   if (note) notes.push(note);
-  if (obs.kind === 'observed' && typeof obs.snapshot.facts.note === 'string' && status !== 'in-sync') notes.push(obs.snapshot.facts.note);
+  if (obs.kind !== 'failed' && typeof obs.snapshot.facts.note === 'string' && status !== 'in-sync') notes.push(obs.snapshot.facts.note);
   const result: TargetResult = {
     name: target.name,
     provider: target.provider,
@@ -119,9 +123,15 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     error: outcome.kind === 'failed' ? { stage: outcome.stage, message: outcome.message } : null,
     event: decision.event,
     notes,
-    live: obs.kind === 'observed' ? { origin: obs.snapshot.origin, facts: obs.snapshot.facts } : null,
+    live: obs.kind !== 'failed' ? { origin: obs.snapshot.origin, facts: obs.snapshot.facts } : null,
     approved: { origin: `${target.desired}@${gitState.commit.slice(0, 12)}` },
     pr: next.pr ? { number: next.pr.number, url: next.pr.url, state: next.pr.state } : null,
   };
-  return { target, result, decision, next, comparison, approvedText: obs.kind === 'observed' ? obs.approvedText : null, liveText: obs.kind === 'observed' ? obs.snapshot.text : null };
+  return { target, result, decision, next, comparison, approvedText: obs.kind !== 'failed' ? obs.approvedText : null, liveText: obs.kind !== 'failed' ? obs.snapshot.text : null };
+}
+
+/** Equal bytes: in sync, nothing to show. */
+function identicalComparison(text: string): Comparison {
+  const hash = sha256(text);
+  return { inSync: true, approvedHash: hash, liveHash: hash, fingerprint: null, changes: [], severity: null, approvedText: '', liveText: '' };
 }

@@ -9,6 +9,8 @@ import { posix } from 'node:path';
 /** Both sides of one target, read and parsed; or the stage that failed and why. */
 export type Observation =
   | { kind: 'observed'; approved: ConfigTree; live: ConfigTree; snapshot: LiveSnapshot; approvedOrigin: string; approvedText: string }
+  /** Live is byte for byte the approved text and nothing else differs: in sync without parsing. */
+  | { kind: 'identical'; snapshot: LiveSnapshot; approvedOrigin: string; approvedText: string }
   | { kind: 'failed'; stage: 'git' | 'observe' | 'parse-approved' | 'parse-live'; message: string };
 
 export const DEFAULT_OBSERVE_TIMEOUT_MS = 30_000;
@@ -30,14 +32,6 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
       message: `approved file ${target.desired} does not exist on branch ${gitState.branch} at ${gitState.commit.slice(0, 12)}; check the target's \`desired\` path`,
     };
   }
-  let approved: ConfigTree;
-  try {
-    approved = provider.parseAll
-      ? await provider.parseAll(approvedText, approvedOrigin, target, gitFiles(git, gitState.commit, target.desired))
-      : await provider.parse(approvedText, approvedOrigin, target);
-  } catch (err) {
-    return { kind: 'failed', stage: 'parse-approved', message: `approved config does not parse: ${describeParse(err)}` };
-  }
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   let snapshot: LiveSnapshot;
@@ -49,6 +43,19 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
     return { kind: 'failed', stage: 'observe', message };
   } finally {
     clearTimeout(timer);
+  }
+  // Most targets are in sync most of the time: equal bytes need no parsing. Only for one-file
+  // configs with no other findings (includes or runtime state could still differ).
+  if (!provider.parseAll && snapshot.text === approvedText && !snapshot.findings?.length && !snapshot.files?.size) {
+    return { kind: 'identical', snapshot, approvedOrigin, approvedText };
+  }
+  let approved: ConfigTree;
+  try {
+    approved = provider.parseAll
+      ? await provider.parseAll(approvedText, approvedOrigin, target, gitFiles(git, gitState.commit, target.desired))
+      : await provider.parse(approvedText, approvedOrigin, target);
+  } catch (err) {
+    return { kind: 'failed', stage: 'parse-approved', message: `approved config does not parse: ${describeParse(err)}` };
   }
   try {
     const live = provider.parseAll

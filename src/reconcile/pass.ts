@@ -52,8 +52,26 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
   const now = options.now ?? (() => new Date());
   const targets = selectTargets(rt.config.targets, options.only);
   const git = await rt.git.sync();
+  await rt.git.prefetch(git.commit, targets.map((t) => t.desired)).catch(() => undefined); // each target reads (and reports) on its own then
+  try {
+    return await passTargets(rt, options, targets, git, now);
+  } finally {
+    rt.git.forget();
+  }
+}
+
+async function passTargets(rt: Runtime, options: PassOptions, targets: Target[], git: GitState, now: () => Date): Promise<PassResult> {
   const writes = options.record && !options.dryRun;
-  if (writes) recordGitFreshness(rt, git);
+  if (writes) rt.history.beginGroup();
+  try {
+    if (writes) recordGitFreshness(rt, git);
+    return await checkAll(rt, options, targets, git, now, writes);
+  } finally {
+    if (writes) rt.history.endGroup();
+  }
+}
+
+async function checkAll(rt: Runtime, options: PassOptions, targets: Target[], git: GitState, now: () => Date, writes: boolean): Promise<PassResult> {
   const outcomes = await mapLimit(targets, rt.config.service.concurrency, async (target) => {
     const started = performance.now();
     if (writes) {

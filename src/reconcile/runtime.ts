@@ -5,7 +5,7 @@ import { Redactor } from '../diff/redact.js';
 import { GitSource } from '../git/source.js';
 import { HistoryStore } from '../history/store.js';
 import { loadInstallKey } from '../state/install-key.js';
-import { gitHubRepo, type GitHubRepo } from '../github/client.js';
+import type { GitHubRepo } from '../github/client.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { Notifier } from '../notify/notifier.js';
 
@@ -26,7 +26,7 @@ export interface Runtime {
   close(): void;
 }
 
-export function openRuntime(config: Config, actor: string, log: Logger = silentLogger): Runtime {
+export async function openRuntime(config: Config, actor: string, log: Logger = silentLogger): Promise<Runtime> {
   const warnings: string[] = [];
   let token: string | undefined;
   if (config.git.tokenEnv) {
@@ -40,7 +40,8 @@ export function openRuntime(config: Config, actor: string, log: Logger = silentL
   let github: GitHubRepo | undefined;
   if (config.github) {
     const ghToken = process.env[config.github.tokenEnv];
-    if (ghToken) github = gitHubRepo(config.github, ghToken);
+    // octokit is loaded only when a GitHub repository is configured (a CLI start stays fast).
+    if (ghToken) github = (await import('../github/client.js')).gitHubRepo(config.github, ghToken);
     else if (config.targets.some((t) => t.mode === 'pr')) warnings.push(`environment variable ${config.github.tokenEnv} (github.tokenEnv) is not set; targets in mode pr only alert`);
   }
   const notifier = new Notifier(history, config.notify, actor, log);

@@ -42,9 +42,10 @@ export class Service {
     private readonly configFile: string,
     private config: Config,
     private readonly log: Logger,
+    rt: Runtime,
   ) {
     this.configHash = fileHash(config.file);
-    this.rt = this.open(config);
+    this.rt = rt;
     this.metrics = new ServiceMetrics({
       targets: () => this.config.targets,
       history: () => this.rt.history,
@@ -59,7 +60,7 @@ export class Service {
   /** Loads the config, listens, schedules, and runs a first pass at once. */
   static async start(configFile: string, log: Logger): Promise<Service> {
     const config = loadConfig(configFile);
-    const service = new Service(configFile, config, log);
+    const service = new Service(configFile, config, log, await openService(config, log));
     try {
       await service.listen();
     } catch (err) {
@@ -102,7 +103,7 @@ export class Service {
     await this.runner.exclusive(async () => {
       const old = this.rt;
       await old.notifier.stop(5_000);
-      this.rt = this.open(effective);
+      this.rt = await openService(effective, this.log);
       old.close();
       this.config = effective;
       this.wireNotifier();
@@ -137,12 +138,6 @@ export class Service {
     this.rt.close();
     this.log.info({ clean }, 'stopped');
     return { clean };
-  }
-
-  private open(config: Config): Runtime {
-    const rt = openRuntime(config, ACTOR, this.log);
-    for (const w of rt.warnings) this.log.warn({}, w);
-    return rt;
   }
 
   private wireNotifier(): void {
@@ -199,6 +194,12 @@ export function requiredToken(host: string, envName: string, env: NodeJS.Process
   const token = env[envName];
   if (token) return token;
   return isLoopback(host) ? undefined : { missing: envName };
+}
+
+async function openService(config: Config, log: Logger): Promise<Runtime> {
+  const rt = await openRuntime(config, ACTOR, log);
+  for (const w of rt.warnings) log.warn({}, w);
+  return rt;
 }
 
 export function isLoopback(host: string): boolean {
