@@ -58,7 +58,7 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
   if (existing && meta?.fingerprint === result.fingerprint) {
     return { kind: 'unchanged', pr: ref(existing, branch, result.fingerprint, bodyHash) };
   }
-  await pushCommit(rt, gh, target, git, liveText, branch, `driftwarden: ${target.name}: live config\n\n${result.changes.slice(0, 10).map((c) => `- ${c.severity}: ${describeChange(c)}`).join('\n')}\n\nFingerprint ${result.fingerprint ?? ''}, compared with ${git.commit}.`);
+  await pushCommit(rt, gh, target, git, liveText, branch, `driftwarden: ${target.name}: live config\n\n${result.changes.slice(0, 10).map((c) => `- ${c.severity}: ${describeChange(c)}`).join('\n')}\n\nFingerprint ${result.fingerprint ?? ''}, compared with ${git.commit}.`, existing !== undefined || state.pr?.branch === branch);
   const base = git.branch;
   let pull: GhPull;
   let kind: 'opened' | 'updated';
@@ -121,20 +121,34 @@ async function findOpenPull(gh: GitHubRepo, branch: string, known: TargetState['
   }
 }
 
-/** One commit on top of the compared approved commit, through the Git data API (no push credentials). */
-async function pushCommit(rt: Runtime, gh: GitHubRepo, target: Target, git: GitState, content: string, branch: string, message: string): Promise<void> {
+/**
+ * One commit on top of the compared approved commit, through the Git data API (no push
+ * credentials): three write calls. The file's content goes inline in the tree (GitHub writes the
+ * blob itself). A branch that should be there (the target has a PR on it) is force-moved without
+ * reading it first; otherwise one read says whether to create or move it, so that no write is
+ * spent on a refusal. A 422 (the branch appeared or went away meanwhile) falls back to the other.
+ */
+async function pushCommit(rt: Runtime, gh: GitHubRepo, target: Target, git: GitState, content: string, branch: string, message: string, likelyExists: boolean): Promise<void> {
   const o = { owner: gh.owner, repo: gh.repo };
   try {
     const baseTree = (await rt.git.raw(['rev-parse', `${git.commit}^{tree}`])).trim();
-    const blob = await gh.octokit.rest.git.createBlob({ ...o, content, encoding: 'utf-8' });
-    const tree = await gh.octokit.rest.git.createTree({ ...o, base_tree: baseTree, tree: [{ path: target.desired, mode: '100644', type: 'blob', sha: blob.data.sha }] });
+    const tree = await gh.octokit.rest.git.createTree({ ...o, base_tree: baseTree, tree: [{ path: target.desired, mode: '100644', type: 'blob', content }] });
     const commit = await gh.octokit.rest.git.createCommit({ ...o, message, tree: tree.data.sha, parents: [git.commit] });
-    const exists = await gh.octokit.rest.git.getRef({ ...o, ref: `heads/${branch}` }).then(() => true, (err: { status?: number }) => {
-      if (err.status === 404) return false;
-      throw err;
-    });
-    if (exists) await gh.octokit.rest.git.updateRef({ ...o, ref: `heads/${branch}`, sha: commit.data.sha, force: true });
-    else await gh.octokit.rest.git.createRef({ ...o, ref: `refs/heads/${branch}`, sha: commit.data.sha });
+    const sha = commit.data.sha;
+    const create = async (): Promise<void> => void (await gh.octokit.rest.git.createRef({ ...o, ref: `refs/heads/${branch}`, sha }));
+    const move = async (): Promise<void> => void (await gh.octokit.rest.git.updateRef({ ...o, ref: `heads/${branch}`, sha, force: true }));
+    const exists =
+      likelyExists ||
+      (await gh.octokit.rest.git.getRef({ ...o, ref: `heads/${branch}` }).then(() => true, (err: { status?: number }) => {
+        if (err.status === 404) return false;
+        throw err;
+      }));
+    try {
+      await (exists ? move() : create());
+    } catch (err) {
+      if ((err as { status?: number }).status !== 422) throw err;
+      await (exists ? create() : move());
+    }
   } catch (err) {
     throw gitHubError(err, `writing the drift commit to ${branch}`);
   }

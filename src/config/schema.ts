@@ -51,6 +51,8 @@ export const targetBaseShape = {
   onReject: z.enum(['revert', 'alert']).default('revert'),
   ignore: z.array(z.string().min(1)).default([]),
   severity: z.array(severityRule).default([]),
+  /** `driftwarden run`: check at once when the live config file changes (local files only). */
+  watch: z.boolean().default(true),
   /** `driftwarden run`: this target's own cron schedule (default: the top-level `schedule`). */
   schedule: z
     .string()

@@ -61,13 +61,64 @@ export function identityKey(items: readonly TreeValue[]): string | undefined {
   return undefined;
 }
 
-/** Deterministic JSON with sorted keys: the basis of content hashes. */
+/**
+ * Deterministic JSON with sorted keys: the basis of content hashes. Whole configs go through
+ * here (tens of thousands of objects), so it appends to one string instead of building an
+ * array per object; the output is that of `JSON.stringify` with every object's keys sorted
+ * (keys with undefined values left out, holes in arrays written as nothing).
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  return appendCanonical('', value);
+}
+
+function appendCanonical(out: string, value: unknown): string {
+  if (value === null || typeof value !== 'object') return out + (JSON.stringify(value) ?? 'null');
+  if (Array.isArray(value)) {
+    out += '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      if (item !== undefined || i in value) out = appendCanonical(out, item);
+    }
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = sortedKeys(obj);
+  out += '{';
+  let first = true;
+  for (const key of keys) {
+    const item = obj[key];
+    if (item === undefined) continue;
+    out += first ? quoteKey(key) : `,${quoteKey(key)}`;
+    first = false;
+    out = appendCanonical(out, item);
+  }
+  return `${out}}`;
+}
+
+/** Object.keys in code-unit order (what `sort()` gives), without sorting keys that already are. */
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort(byCodeUnits);
+  }
+  return keys;
+}
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The same few dozen keys (`address`, `weight`, ...) recur in every config: quote each once. */
+const quotedKeys = new Map<string, string>();
+
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    // Keys also come from config (server and pool names): bounded, like the glob cache.
+    if (quotedKeys.size >= 10_000) quotedKeys.clear();
+    quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 /**

@@ -96,15 +96,27 @@ export class GitSource {
    * until `forget()`; readFile serves them from there.
    */
   async prefetch(commit: string, paths: readonly string[], budgetBytes = PREFETCH_BUDGET): Promise<void> {
-    const keys = [...new Set(paths.map((p) => `${commit}:${p}`))].filter((k) => !this.prefetched.has(k));
-    if (keys.length === 0) return;
-    const blobs = await readBlobs(this.gitDir, keys, this.env);
+    const wanted = [...new Set(paths)].filter((p) => !this.prefetched.has(`${commit}:${p}`));
+    if (wanted.length === 0) return;
+    // `commit:path` lookups walk the tree once per file (slow with thousands in one folder):
+    // list the blob ids in one ls-tree, then read the blobs by id.
+    const ids = new Map<string, string>();
+    for (let i = 0; i < wanted.length; i += 500) {
+      const out = await this.raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...wanted.slice(i, i + 500).map((p) => `:(literal)${p}`)]);
+      for (const entry of out.split('\0')) {
+        const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
+        if (m) ids.set(m[2] as string, m[1] as string);
+      }
+    }
+    const blobs = await readBlobs(this.gitDir, [...new Set(ids.values())], this.env);
     let used = 0;
-    for (const key of keys) {
-      const blob = blobs.get(key);
+    for (const path of wanted) {
+      const id = ids.get(path);
+      const blob = id ? blobs.get(id) : undefined;
       used += blob?.length ?? 0;
       if (used > budgetBytes) break; // the rest is read one by one when asked for
-      this.prefetched.set(key, blob ? blob.toString('utf8') : null);
+      // Not in the listing: the file does not exist at this commit.
+      this.prefetched.set(`${commit}:${path}`, blob ? blob.toString('utf8') : null);
     }
   }
 

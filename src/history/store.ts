@@ -36,6 +36,7 @@ interface Row {
 export class HistoryStore {
   private readonly db: Database.Database;
   private grouped = false;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(readonly file: string, private readonly now: () => Date = () => new Date()) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -47,6 +48,16 @@ export class HistoryStore {
     } catch (err) {
       throw new HistoryError(`cannot open history database ${file}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** A prepared statement, prepared once per connection (a pass runs thousands). */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   /** The SQLite connection, for the tables beside the chain (the notification outbox). */
@@ -92,7 +103,7 @@ export class HistoryStore {
   /** Appends one event (and optionally the target's new state) in one transaction. */
   append(event: NewEvent, state?: TargetState): HistoryEvent {
     return this.db.transaction(() => {
-      const last = this.db.prepare('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
+      const last = this.stmt('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
       const base: Omit<HistoryEvent, 'hash'> = {
         id: (last?.id ?? 0) + 1,
         time: event.time ?? this.now().toISOString(),
@@ -111,14 +122,12 @@ export class HistoryStore {
         prevHash: last?.hash ?? '',
       };
       const stored: HistoryEvent = { ...base, hash: eventHash(normalise(base)) };
-      this.db
-        .prepare(
+      this.stmt(
           `INSERT INTO events (id, time, target, type, commit_sha, approved_hash, live_hash, fingerprint, severity,
              changes, provenance, actor, reason, data, prev_hash, hash)
            VALUES (@id, @time, @target, @type, @commit, @approvedHash, @liveHash, @fingerprint, @severity,
              @changes, @provenance, @actor, @reason, @data, @prevHash, @hash)`,
-        )
-        .run({ ...stored, ...jsonColumns(stored) });
+        ).run({ ...stored, ...jsonColumns(stored) });
       if (state) this.saveState({ ...state, lastEventId: stored.id });
       return stored;
     })();
@@ -126,19 +135,19 @@ export class HistoryStore {
 
   /** The stored state of a target, or the empty state if it was never checked. */
   state(target: string): TargetState {
-    const row = this.db.prepare('SELECT json FROM target_state WHERE name = ?').get(target) as { json: string } | undefined;
+    const row = this.stmt('SELECT json FROM target_state WHERE name = ?').get(target) as { json: string } | undefined;
     // States written by older versions lack newer fields: the defaults fill them in.
     return row ? { ...emptyState(target), ...(JSON.parse(row.json) as Partial<TargetState>) } : emptyState(target);
   }
 
   /** Updates the state without an event (a repeated check that found nothing new). */
   saveState(state: TargetState): void {
-    this.db.prepare('INSERT INTO target_state (name, json) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET json = excluded.json').run(state.name, JSON.stringify(state));
+    this.stmt('INSERT INTO target_state (name, json) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET json = excluded.json').run(state.name, JSON.stringify(state));
   }
 
   /** Global facts such as the Git freshness (`git.stale`). */
   getMeta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {

@@ -50,6 +50,8 @@ export interface TargetBase {
   ignore: string[];
   /** Its own cron schedule under `driftwarden run`. */
   schedule?: string;
+  /** `run`: check at once when the live file changes (default true where there is a live file). */
+  watch?: boolean;
 }
 
 /** Context handed to providers: where relative paths start, and a deadline. */
@@ -68,6 +70,8 @@ export interface Provider<Options extends object = Record<string, unknown>> {
   readonly options: z.ZodRawShape;
   /** Option names holding file paths, resolved against the config file's folder. */
   readonly pathOptions?: readonly string[];
+  /** The option naming the live config file: `run` watches it and checks the target when it changes. */
+  readonly watchOption?: string;
   observe(target: TargetBase & Options, ctx: ProviderContext): Promise<LiveSnapshot>;
   /** Pure for text formats; may run the native adapter (Caddyfile -> JSON), hence the Promise. */
   parse(text: string, origin: string, target: TargetBase & Options): ConfigTree | Promise<ConfigTree>;

@@ -10,7 +10,7 @@ import type { NotifierStats } from '../notify/notifier.js';
 /** `driftwarden_drift_severity`: 0 when in sync, then low 1 .. critical 4. */
 export const SEVERITY_VALUE: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
-export type PassTrigger = 'startup' | 'schedule' | 'webhook' | 'api' | 'reload';
+export type PassTrigger = 'startup' | 'schedule' | 'webhook' | 'api' | 'reload' | 'watch';
 
 interface Sources {
   targets: () => Target[];

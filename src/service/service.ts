@@ -14,6 +14,7 @@ import { createHttpServer, type Readiness } from './http.js';
 import { ServiceMetrics } from './metrics.js';
 import { PassRunner } from './runner.js';
 import { Scheduler, scheduleGroups } from './scheduler.js';
+import { LiveFileWatcher } from './watcher.js';
 
 /** The JSON shapes' version (same as the CLI's `--json`). */
 const SCHEMA_VERSION = 1;
@@ -34,6 +35,7 @@ export class Service {
   private readonly metrics: ServiceMetrics;
   private readonly runner: PassRunner;
   private readonly scheduler: Scheduler;
+  private readonly watcher: LiveFileWatcher;
   private server: Server | undefined;
   private stopped = false;
   private configHash: string;
@@ -55,6 +57,10 @@ export class Service {
     this.wireNotifier();
     this.runner = new PassRunner(() => this.rt, this.metrics, log);
     this.scheduler = new Scheduler(log);
+    this.watcher = new LiveFileWatcher(log, (targets, file) => {
+      const outcome = this.runner.request({ trigger: 'watch', targets, detail: `${file} changed` });
+      log.info({ targets, outcome }, 'live file changed');
+    });
   }
 
   /** Loads the config, listens, schedules, and runs a first pass at once. */
@@ -69,6 +75,7 @@ export class Service {
     }
     service.rt.notifier.start();
     service.scheduler.start(scheduleGroups(config), (g) => service.runner.scheduled(g.targets, service.config.service.jitterMs));
+    service.watcher.start(config);
     log.info({ config: config.file, targets: config.targets.length, listen: service.address, state: config.stateDir }, 'service started');
     service.runner.request({ trigger: 'startup' });
     return service;
@@ -109,6 +116,7 @@ export class Service {
       this.wireNotifier();
       this.rt.notifier.start();
       this.scheduler.start(scheduleGroups(effective), (g) => this.runner.scheduled(g.targets, this.config.service.jitterMs));
+      this.watcher.start(effective);
     });
     const hash = fileHash(effective.file);
     this.rt.history.append({ type: 'config.reloaded', actor: ACTOR, reason: `config reloaded (${effective.targets.length} target(s))${kept.length ? `; needs a restart for: ${kept.join(', ')}` : ''}`, data: { file: effective.file, previous: this.configHash, sha256: hash } });
@@ -127,6 +135,7 @@ export class Service {
     this.stopped = true;
     this.log.info({ signal, passRunning: this.runner.running }, 'stopping');
     this.scheduler.stop();
+    this.watcher.stop();
     const closing = this.server ? new Promise<void>((r) => this.server?.close(() => r())) : Promise.resolve();
     this.server?.closeIdleConnections();
     const clean = await this.runner.stop(this.config.service.shutdownTimeoutMs);

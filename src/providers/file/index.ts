@@ -19,6 +19,7 @@ export const fileProvider: Provider<FileOptions> = {
   kind: 'file',
   options,
   pathOptions: ['path'],
+  watchOption: 'path',
   async observe(target, ctx) {
     try {
       const text = await readFile(target.path, { encoding: 'utf8', signal: ctx.signal });

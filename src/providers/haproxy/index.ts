@@ -39,6 +39,7 @@ export const haproxyProvider: Provider<HaproxyOptions> = {
   kind: 'haproxy',
   options,
   pathOptions: ['config', 'pidFile', 'runtimeApi', 'masterSocket'],
+  watchOption: 'config',
   async observe(target, ctx) {
     let text: string;
     try {

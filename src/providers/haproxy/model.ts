@@ -1,3 +1,4 @@
+import { LineIndex } from '../../diff/lines.js';
 import { normalizeText } from '../../diff/normalize.js';
 import { canonicalJson, joinPath, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { ParseError } from '../../errors.js';
@@ -26,7 +27,7 @@ export const HAPROXY_VOCABULARY = { collections: { frontends: 'frontend', backen
 /** Parses haproxy.cfg into the shared semantic model (frontends, backends with algorithm and servers, ...). */
 export function parseHaproxy(text: string, origin: string): ConfigTree {
   const sections = lexHaproxy(text, origin);
-  const lines = new Map<string, number>();
+  const lines = new LineIndex();
   const root: TreeObject = {};
   const defaultsByName = new Map<string, HaproxySection>();
   let lastDefaults: HaproxySection | undefined;
@@ -58,7 +59,7 @@ function fromDefaults(section: HaproxySection, named: Map<string, HaproxySection
   return ref ? named.get(ref) : undefined;
 }
 
-function buildSection(section: HaproxySection, path: string, lines: Map<string, number>, defaults: HaproxySection | undefined, origin: string): TreeObject {
+function buildSection(section: HaproxySection, path: string, lines: LineIndex, defaults: HaproxySection | undefined, origin: string): TreeObject {
   const out: TreeObject = {};
   const set = (key: string, value: TreeValue, line: number) => {
     out[key] = value;
@@ -69,14 +70,15 @@ function buildSection(section: HaproxySection, path: string, lines: Map<string, 
   let defaultServer: ServerSpec | undefined = defaults ? defaultServerOf(defaults.lines) : undefined;
   const servers: { name: string; spec: TreeObject; line: number }[] = [];
   for (const { words, line } of section.lines) {
-    const [kw = '', ...args] = words;
+    const kw = words[0] ?? '';
+    const args = words.slice(1);
     if (kw === 'balance') set('algorithm', args.join(' '), line);
     else if (kw === 'default-server') {
       defaultServer = parseServer('', args, defaultServer);
       set('default-server', args.join(' '), line);
     } else if (kw === 'server' && isProxy) {
       if (!args[1]) throw new ParseError(origin, line, `server ${quoteToken(args[0] ?? '')} has no address; expected: server NAME ADDRESS[:PORT] [options]`);
-      servers.push({ name: args[0] ?? '', spec: parseServer(args[1], args.slice(2), defaultServer) as unknown as TreeObject, line });
+      servers.push({ name: args[0] ?? '', spec: parseServer(args[1], words.slice(3), defaultServer) as unknown as TreeObject, line });
     }
     else if (kw === 'bind') push(out, 'bind', args.join(' '), () => lines.set(joinPath(path, 'bind'), line));
     else if (ORDERED.has(kw)) push(out, 'rules', words.join(' '), () => lines.set(joinPath(path, 'rules'), line));
@@ -92,11 +94,10 @@ function buildSection(section: HaproxySection, path: string, lines: Map<string, 
     out.servers = Object.fromEntries(servers.map((s) => [s.name, s.spec]));
     // Server order matters only to `balance first`, where it is the order of use.
     if (String(out.algorithm).startsWith('first')) out.server_order = servers.map((s) => s.name);
-    for (const s of servers) {
-      const serverPath = joinPath(joinPath(path, 'servers'), s.name);
-      lines.set(serverPath, s.line);
-      for (const key of Object.keys(s.spec)) lines.set(joinPath(serverPath, key), s.line);
-    }
+    // A server line holds every field of its server: one group, not a path per field. No other
+    // line of a section records a path under `servers.<name>`, as LineIndex.group requires.
+    const serversPath = joinPath(path, 'servers');
+    for (const s of servers) lines.group(joinPath(serversPath, s.name), s.line, s.spec);
   }
   for (const key of ['bind', 'log']) if (Array.isArray(out[key])) (out[key] as string[]).sort();
   return out;

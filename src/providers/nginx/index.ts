@@ -43,6 +43,7 @@ export const nginxProvider: Provider<NginxOptions> = {
   kind: 'nginx',
   options,
   pathOptions: ['config', 'prefix', 'errorLog', 'pidFile'],
+  watchOption: 'config',
   async observe(target) {
     const r = await nginx(target, ['-T', '-q']);
     if (r.spawnError) throw new ObserveError(missingBinaryMessage(target.binary, 'binary'));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -135,6 +135,34 @@ describe('driftwarden run: endpoints, webhooks, reload, shutdown', () => {
     expect(await other.json()).toMatchObject({ accepted: false, reason: expect.stringContaining('not the approved branch') });
     expect(await svc.stop()).toEqual({ code: 0, signal: null });
     expect((await types(f.config)).slice(-1)).toEqual(['drift.resolved']);
+  });
+
+  it('checks a target at once when its live file changes (watch), and not with watch: false', async () => {
+    const f = setup({
+      targets: [
+        { name: 'edge-lb', desired: 'lb/edge.yaml', provider: 'file', path: './live/edge.yaml' },
+        { name: 'unwatched', desired: 'lb/edge.yaml', provider: 'file', path: './live/other.yaml', watch: false },
+      ],
+    });
+    f.writeLive(APPROVED, 'other.yaml');
+    const port = await freePort();
+    amend(f.config, { schedule: NEVER, listen: `127.0.0.1:${port}` });
+    const svc = await ServiceProcess.start(f.config, port);
+    await svc.until(() => svc.messages('watching live files').length === 1, 'the watch');
+    expect(svc.messages('watching live files')[0]).toMatchObject({ folders: 1, files: 1 });
+    const changed = Date.now();
+    f.writeLive(DRIFTED);
+    f.writeLive(DRIFTED, 'other.yaml');
+    await svc.until(async () => (await svc.json('/status')).targets[0].status === 'drifted', 'the watched drift', 5_000);
+    expect(Date.now() - changed).toBeLessThan(2_000);
+    expect(svc.messages('pass started').filter((l) => l.trigger === 'watch')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await svc.json('/status')).targets[1].status).toBe('in-sync'); // not watched: waits for the schedule
+    // An editor's write-to-temp-and-rename is seen too.
+    writeFileSync(join(f.dir, 'live', '.edge.yaml.tmp'), APPROVED);
+    renameSync(join(f.dir, 'live', '.edge.yaml.tmp'), f.live());
+    await svc.until(async () => (await svc.json('/status')).targets[0].status === 'in-sync', 'the rename', 5_000);
+    await svc.stop();
   });
 
   it('POST /reconcile runs one target now; unknown targets are 400; with a token set, no bearer is 401', async () => {
