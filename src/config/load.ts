@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigurationError, type ConfigProblem } from '../errors.js';
 import { PROVIDERS, providerKinds } from '../providers/registry.js';
 import { parseDurationMs } from './duration.js';
+import { ParseCache } from './parse-cache.js';
 import { configSchema, LISTEN, targetBaseShape } from './schema.js';
 import type { Config, Target } from './types.js';
 
@@ -24,11 +25,37 @@ export function loadConfig(file: string): Config {
         : `cannot read config file (${code ?? (err as Error).message})`;
     throw new ConfigurationError([{ file: path, message }]);
   }
-  return parseConfig(text, path);
+  return parseConfigCached(text, path);
 }
 
 /** Validates config text as if read from `file` (used by tests and `validate`). */
 export function parseConfig(text: string, file: string): Config {
+  const { data, locate } = parseYaml(text, file);
+  return buildConfig(data, file, locate);
+}
+
+/**
+ * Like parseConfig, but the YAML's data is taken from the cache when the text is the same as last
+ * time (a fleet's config with thousands of targets takes longer to parse than a whole check).
+ * Everything is still validated; a problem is reported from a full parse, with its line.
+ */
+function parseConfigCached(text: string, file: string): Config {
+  const cache = new ParseCache(file, text);
+  const cached = cache.read();
+  if (cached !== undefined) {
+    try {
+      return buildConfig(cached, file, () => ({ file }));
+    } catch {
+      /* reported below, with lines */
+    }
+  }
+  const { data, locate } = parseYaml(text, file);
+  const config = buildConfig(data, file, locate);
+  cache.write(data);
+  return config;
+}
+
+function parseYaml(text: string, file: string): { data: object; locate: Locate } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   const locate = locator(doc, counter, file);
@@ -45,6 +72,10 @@ export function parseConfig(text: string, file: string): Config {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigurationError([{ file, line: 1, message: 'expected a mapping with `git` and `targets`' }]);
   }
+  return { data, locate };
+}
+
+function buildConfig(data: object, file: string, locate: Locate): Config {
   const problems: ConfigProblem[] = [];
   const top = configSchema.safeParse(data);
   if (!top.success) problems.push(...issuesToProblems(top.error.issues, [], locate));

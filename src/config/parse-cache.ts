@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The parsed YAML of a config file, kept in the user's cache folder and used while the text is
+ * the same (by hash) and driftwarden is the same build. Only the YAML -> data step is skipped:
+ * the data is validated as always. Best effort: an unwritable folder just means no cache.
+ * DRIFTWARDEN_NO_CACHE=1 turns it off.
+ */
+export class ParseCache {
+  private readonly file: string | undefined;
+  private readonly key: string;
+
+  constructor(configFile: string, text: string) {
+    this.key = createHash('sha256').update(BUILD).update('\0').update(text).digest('hex');
+    const dir = process.env.DRIFTWARDEN_NO_CACHE ? undefined : cacheDir();
+    this.file = dir ? join(dir, `config-${createHash('sha256').update(configFile).digest('hex').slice(0, 16)}.json`) : undefined;
+  }
+
+  read(): object | undefined {
+    if (!this.file) return undefined;
+    try {
+      const entry = JSON.parse(readFileSync(this.file, 'utf8')) as { key?: string; data?: unknown };
+      return entry.key === this.key && entry.data && typeof entry.data === 'object' ? entry.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(data: object): void {
+    if (!this.file) return;
+    try {
+      // One level at a time: a recursive mkdir can spin forever in odd places (under /proc on Node 20).
+      const dir = join(this.file, '..');
+      for (const d of [join(dir, '..'), dir]) {
+        try {
+          mkdirSync(d, { mode: 0o700 });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+      }
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ key: this.key, data }), { mode: 0o600 });
+      renameSync(tmp, this.file);
+    } catch {
+      /* no cache this time */
+    }
+  }
+}
+
+/** This build of driftwarden: a new install (another yaml or another loader) starts afresh. */
+const BUILD = (() => {
+  try {
+    return String(statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  } catch {
+    return 'unknown';
+  }
+})();
+
+function cacheDir(): string | undefined {
+  const base = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : undefined);
+  return base ? join(base, 'driftwarden') : undefined;
+}

@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const GOOD = 'git:\n  repo: ./approved\ntargets:\n  - name: a\n    desired: a.yaml\n    provider: file\n    path: ./a.yaml\n';
+
+describe('config parse cache', () => {
+  let saved: string | undefined;
+  let cache: string;
+  beforeEach(() => {
+    saved = process.env.XDG_CACHE_HOME;
+    cache = tempDir('dw-cache-');
+    process.env.XDG_CACHE_HOME = cache;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+  });
+
+  it('gives the same config from the cache, and notices an edit (reported with its line)', () => {
+    const dir = tempDir();
+    const file = join(dir, 'driftwarden.yaml');
+    writeFileSync(file, GOOD);
+    const first = loadConfig(file);
+    expect(readdirSync(join(cache, 'driftwarden'))).toHaveLength(1);
+    expect(loadConfig(file)).toEqual(first);
+    writeFileSync(file, GOOD.replace('provider: file', 'provider: fiel'));
+    expect(() => loadConfig(file)).toThrow(/driftwarden\.yaml:6:\d+: targets\[0\]\.provider: unknown provider "fiel"/);
+    writeFileSync(file, GOOD.replace('name: a', 'name: b'));
+    expect(loadConfig(file).targets[0]?.name).toBe('b');
+  });
+
+  it('a cache entry that no longer validates is ignored, and a cache folder that cannot be written is no error', () => {
+    const dir = tempDir();
+    const file = join(dir, 'driftwarden.yaml');
+    writeFileSync(file, GOOD);
+    loadConfig(file);
+    const [entry] = readdirSync(join(cache, 'driftwarden'));
+    const path = join(cache, 'driftwarden', entry as string);
+    const stored = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...stored, data: { ...stored.data, targets: 'broken' } }));
+    expect(loadConfig(file).targets).toHaveLength(1);
+    process.env.XDG_CACHE_HOME = join(file, 'not-a-folder'); // under a file: ENOTDIR
+    expect(loadConfig(file).targets).toHaveLength(1);
+  });
+});
