@@ -75,9 +75,11 @@ async function checkAll(rt: Runtime, options: PassOptions, targets: Target[], gi
   const outcomes = await mapLimit(targets, rt.config.service.concurrency, async (target) => {
     const started = performance.now();
     if (writes) {
-      await expirePause(rt, target.name, now());
-      noteInterruptedRevert(rt, target.name);
-      await followPullRequest(rt, target, rt.actor);
+      // Housekeeping only where the state asks for it (one state read per target, not three).
+      const state = rt.history.state(target.name);
+      if (state.pause) await expirePause(rt, target.name, now());
+      if (state.pendingRevert) noteInterruptedRevert(rt, target.name);
+      if (state.pr) await followPullRequest(rt, target, rt.actor);
     }
     const check = await checkTarget(rt, target, git, now());
     if (writes) await recordCheck(rt, check);
