@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter, Node } from 'yaml';
+
+// The YAML library is loaded when a config is parsed, not when it comes from the parse cache.
+const requireYaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 import { z } from 'zod';
 import { ConfigurationError, type ConfigProblem } from '../errors.js';
 import { PROVIDERS, providerKinds } from '../providers/registry.js';
@@ -56,6 +60,7 @@ function parseConfigCached(text: string, file: string): Config {
 }
 
 function parseYaml(text: string, file: string): { data: object; locate: Locate } {
+  const { LineCounter, parseDocument } = requireYaml();
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   const locate = locator(doc, counter, file);
@@ -215,6 +220,7 @@ type Locate = (path: Path, key?: string) => { file: string; line?: number; colum
 
 /** Finds the line of a field; a missing field points at its parent, an unknown key at the key itself. */
 function locator(doc: Document, counter: LineCounter, file: string): Locate {
+  const { isMap, isScalar } = requireYaml();
   return (path, key) => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true) as Node | undefined;

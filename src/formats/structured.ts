@@ -1,4 +1,9 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter, Node } from 'yaml';
+
+// Loaded on the first parse: most checks compare equal bytes and never parse (a faster start).
+let loaded: typeof import('yaml') | undefined;
+const Y = (): typeof import('yaml') => (loaded ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 import { ParseError } from '../errors.js';
 import { jsonErrorOffset } from './json-check.js';
 import { normalizeText } from '../diff/normalize.js';
@@ -13,8 +18,8 @@ const MAX_ALIAS_EXPANSIONS = 10_000;
  */
 export function parseStructured(text: string, origin: string, format: 'yaml' | 'json'): ConfigTree {
   if (format === 'json') strictJson(text, origin);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const lineCounter = new (Y().LineCounter)();
+  const doc = Y().parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const first = doc.errors[0];
   if (first) {
     const line = first.pos ? lineCounter.linePos(first.pos[0]).line : undefined;
@@ -48,7 +53,7 @@ class Walker {
 
   private resolve(node: Node, depth: number): Node {
     if (depth > MAX_DEPTH) throw new ParseError(this.origin, this.lineOf(node), `nesting deeper than ${MAX_DEPTH} levels`);
-    if (!isAlias(node)) return node;
+    if (!Y().isAlias(node)) return node;
     if (++this.aliases > MAX_ALIAS_EXPANSIONS) {
       throw new ParseError(this.origin, this.lineOf(node), 'too many alias expansions (possible alias bomb)');
     }
@@ -59,18 +64,18 @@ class Walker {
 
   private value(raw: Node, depth: number): TreeValue {
     const node = this.resolve(raw, depth);
-    if (isScalar(node)) return toScalar(node.value);
-    if (isMap(node)) {
+    if (Y().isScalar(node)) return toScalar(node.value);
+    if (Y().isMap(node)) {
       const out: Record<string, TreeValue> = {};
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
-        const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : String(pair.key);
+        const key = keyNode && Y().isScalar(keyNode) ? String(keyNode.value) : String(pair.key);
         // defineProperty: a key named __proto__ is data, not the object's prototype.
         Object.defineProperty(out, key, { value: pair.value ? this.value(pair.value as Node, depth + 1) : null, enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
-    if (isSeq(node)) return node.items.map((item) => (item ? this.value(item as Node, depth + 1) : null));
+    if (Y().isSeq(node)) return node.items.map((item) => (item ? this.value(item as Node, depth + 1) : null));
     return null;
   }
 
@@ -78,17 +83,17 @@ class Walker {
     if (depth > MAX_DEPTH) return;
     const line = this.lineOf(raw);
     if (line !== undefined && !this.lines.has(path)) this.lines.set(path, line);
-    if (isAlias(raw)) return; // lines of an alias's target belong to the anchor's place
-    if (isMap(raw) && value && typeof value === 'object' && !Array.isArray(value)) {
+    if (Y().isAlias(raw)) return; // lines of an alias's target belong to the anchor's place
+    if (Y().isMap(raw) && value && typeof value === 'object' && !Array.isArray(value)) {
       for (const pair of raw.items) {
         const keyNode = pair.key as Node | null;
-        const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : String(pair.key);
+        const key = keyNode && Y().isScalar(keyNode) ? String(keyNode.value) : String(pair.key);
         const childPath = joinPath(path, key);
         const keyLine = keyNode ? this.lineOf(keyNode) : undefined;
         if (keyLine !== undefined) this.lines.set(childPath, keyLine);
         if (pair.value) this.record(pair.value as Node, value[key] ?? null, childPath, depth + 1);
       }
-    } else if (isSeq(raw) && Array.isArray(value)) {
+    } else if (Y().isSeq(raw) && Array.isArray(value)) {
       const key = identityKey(value);
       raw.items.forEach((item, i) => {
         const v = value[i] ?? null;
