@@ -68,7 +68,8 @@ describe.skipIf(skipWithout('haproxy'))('driftwarden run against a real HAProxy'
 
 describe('driftwarden run: endpoints, webhooks, reload, shutdown', () => {
   it('alert mode: detects within one period, reports it on /metrics, /status (= status --json) and /history, and logs it once', async () => {
-    const f = setup();
+    // The schedule finds it (the watch would be faster: see below).
+    const f = setup({ targets: [{ name: 'edge-lb', desired: 'lb/edge.yaml', provider: 'file', path: './live/edge.yaml', watch: false }] });
     const port = await freePort();
     amend(f.config, { schedule: '* * * * * *', listen: `127.0.0.1:${port}` });
     const svc = await ServiceProcess.start(f.config, port);
