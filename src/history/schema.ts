@@ -18,8 +18,14 @@ CREATE TABLE IF NOT EXISTS events (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_target_id ON events (target, id);
 CREATE INDEX IF NOT EXISTS events_time ON events (time);
+-- \`history\` takes the newest N events of a target, a type or both by walking one of these back
+-- from the highest id, and stops after N; \`time\` rides along so that --since is checked without
+-- reading the rows. (target, id, time) replaces 0.1.0's (target, id).
+CREATE INDEX IF NOT EXISTS events_target_id_time ON events (target, id, time);
+CREATE INDEX IF NOT EXISTS events_type_id_time ON events (type, id, time);
+CREATE INDEX IF NOT EXISTS events_target_type_id_time ON events (target, type, id, time);
+DROP INDEX IF EXISTS events_target_id;
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events

@@ -154,27 +154,57 @@ export class HistoryStore {
     this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
+  /**
+   * The newest `limit` events that match, oldest first. The ids are found first, each filter
+   * through the index that stops soonest (schema.ts): a short --since window (under 20,000 events)
+   * through the time index; a type (or family: `drift` is `drift` and `drift.*`) as one walk per
+   * type back from the highest id in (type, id, time) or (target, type, id, time), merged; a
+   * target alone in (target, id, time); nothing at all from the end of the table. Then only those
+   * rows are read. Reads in one transaction, so the steps see the same history.
+   */
   query(filter: HistoryFilter = {}): HistoryEvent[] {
+    const limit = Math.max(1, Math.min(filter.limit ?? 100, 100_000));
+    const params: Record<string, unknown> = { limit };
     const where: string[] = [];
-    const params: Record<string, unknown> = {};
     if (filter.target) {
       where.push('target = @target');
       params.target = filter.target;
-    }
-    if (filter.type) {
-      const family = filter.type.endsWith('.') ? filter.type : `${filter.type}.`;
-      where.push("(type = @type OR substr(type, 1, length(@family)) = @family)");
-      params.type = filter.type;
-      params.family = family;
     }
     if (filter.since) {
       where.push('time >= @since');
       params.since = filter.since;
     }
-    const limit = Math.max(1, Math.min(filter.limit ?? 100, 100_000));
-    const sql = `SELECT * FROM (SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY id DESC LIMIT ${limit}) ORDER BY id ASC`;
-    return (this.db.prepare(sql).all(params) as Row[]).map(fromRow);
+    // The family as a range an index can use: every `drift.*` sorts from `drift.` up to `drift/`.
+    const family = filter.type ? (filter.type.endsWith('.') ? filter.type : `${filter.type}.`) : undefined;
+    if (filter.type && family) Object.assign(params, { type: filter.type, family, familyEnd: `${family.slice(0, -1)}/` });
+    const typeFilter = 'type >= @type AND type < @familyEnd AND (type = @type OR type >= @family)';
+    const run = (sql: string) => this.db.prepare(sql).all(Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`@${k}\\b`).test(sql))));
+    return this.db.transaction(() => {
+      const window = Math.max(20_000, 2 * limit);
+      const shortWindow =
+        filter.since !== undefined &&
+        (this.db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM events INDEXED BY events_time WHERE time >= ? LIMIT ?)').get(filter.since, window) as { n: number }).n < window;
+      let ids: string;
+      if (shortWindow || !family) {
+        const all = family ? [...where, typeFilter] : where;
+        ids = `SELECT id FROM events${shortWindow ? ' INDEXED BY events_time' : ''}${all.length ? ` WHERE ${all.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
+      } else {
+        // The types present in the range, one index probe each (a loose index scan).
+        const types = (
+          run(`WITH RECURSIVE t(type) AS (
+              SELECT (SELECT min(type) FROM events WHERE type >= @type AND type < @familyEnd)
+              UNION ALL SELECT (SELECT min(type) FROM events WHERE type > t.type AND type < @familyEnd) FROM t WHERE t.type IS NOT NULL)
+            SELECT type FROM t WHERE type IS NOT NULL`) as { type: string }[]
+        )
+          .map((r) => r.type)
+          .filter((t) => t === filter.type || t.startsWith(family));
+        if (types.length === 0) return [];
+        types.forEach((t, i) => (params[`type${i}`] = t));
+        const walks = types.map((_, i) => `SELECT id FROM (SELECT id FROM events WHERE type = @type${i}${where.map((w) => ` AND ${w}`).join('')} ORDER BY id DESC LIMIT @limit)`);
+        ids = `${walks.join(' UNION ALL ')} ORDER BY id DESC LIMIT @limit`;
+      }
+      return (run(`SELECT * FROM events WHERE id IN (${ids}) ORDER BY id ASC`) as Row[]).map(fromRow);
+    })();
   }
 
   /** Walks the whole chain; the first event whose link or content hash is wrong is named. */
