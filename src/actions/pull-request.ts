@@ -131,6 +131,7 @@ async function findOpenPull(gh: GitHubRepo, branch: string, known: TargetState['
 async function pushCommit(rt: Runtime, gh: GitHubRepo, target: Target, git: GitState, content: string, branch: string, message: string, likelyExists: boolean): Promise<void> {
   const o = { owner: gh.owner, repo: gh.repo };
   try {
+    if (!likelyExists && (await commitOnNewBranch(rt, gh, target, git, content, branch, message))) return;
     const baseTree = (await rt.git.raw(['rev-parse', `${git.commit}^{tree}`])).trim();
     const tree = await gh.octokit.rest.git.createTree({ ...o, base_tree: baseTree, tree: [{ path: target.desired, mode: '100644', type: 'blob', content }] });
     const commit = await gh.octokit.rest.git.createCommit({ ...o, message, tree: tree.data.sha, parents: [git.commit] });
@@ -152,6 +153,25 @@ async function pushCommit(rt: Runtime, gh: GitHubRepo, target: Target, git: GitS
   } catch (err) {
     throw gitHubError(err, `writing the drift commit to ${branch}`);
   }
+}
+
+/**
+ * A new drift branch in two writes: the branch at the approved commit, then the live file
+ * committed on it through the Contents API (instead of tree, commit and ref). False when the
+ * branch already exists (left over): the caller moves it instead.
+ */
+async function commitOnNewBranch(rt: Runtime, gh: GitHubRepo, target: Target, git: GitState, content: string, branch: string, message: string): Promise<boolean> {
+  const o = { owner: gh.owner, repo: gh.repo };
+  try {
+    await gh.octokit.rest.git.createRef({ ...o, ref: `refs/heads/${branch}`, sha: git.commit });
+  } catch (err) {
+    if ((err as { status?: number }).status === 422) return false;
+    throw err;
+  }
+  // The approved file's blob id at that commit, which GitHub wants when a file is replaced.
+  const approved = (await rt.git.raw(['ls-tree', '-z', git.commit, '--', `:(literal)${target.desired}`])).split('\t')[0]?.split(' ')[2];
+  await gh.octokit.rest.repos.createOrUpdateFileContents({ ...o, path: target.desired, message, content: Buffer.from(content, 'utf8').toString('base64'), branch, ...(approved ? { sha: approved } : {}) });
+  return true;
 }
 
 function ref(pull: GhPull, branch: string, fingerprint: string | null, bodyHash: string): PullRequestRef {

@@ -194,6 +194,7 @@ export class FakeGitHub {
       r('git/create-commit', 'POST', /^\/git\/commits$/, (c) => this.createCommit(c)),
       r('git/get-ref', 'GET', /^\/git\/ref\/(.+)$/, (c) => this.getRef(c)),
       r('git/create-ref', 'POST', /^\/git\/refs$/, (c) => this.createRef(c)),
+      r('repos/create-or-update-file-contents', 'PUT', /^\/contents\/(.+)$/, (c) => this.putContents(c)),
       r('git/update-ref', 'PATCH', /^\/git\/refs\/(.+)$/, (c) => this.updateRef(c)),
       r('git/delete-ref', 'DELETE', /^\/git\/refs\/(.+)$/, (c) => this.deleteRef(c)),
       r('pulls/list', 'GET', /^\/pulls$/, (c) => this.listPulls(c)),
@@ -608,6 +609,54 @@ export class FakeGitHub {
         tree: { sha: input.tree, url: `${this.apiRepo}/git/trees/${input.tree}` },
         parents: parents.map((p) => ({ sha: p, url: `${this.apiRepo}/git/commits/${p}`, html_url: `${htmlRepo}/commit/${p}` })),
         verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+      },
+    };
+  }
+
+  /** PUT /contents/{path}: one commit of one file on a branch (GitHub checks `sha` against the file's blob). */
+  private putContents(ctx: Ctx): Reply {
+    const path = decodeURIComponent(ctx.params[0] ?? '');
+    const input = ctx.body as { message: string; content: string; sha?: string; branch?: string };
+    const branch = input.branch ?? this.git.defaultBranch();
+    const head = this.git.branchSha(branch) ?? this.fail(404, `Branch ${branch} not found`, ctx);
+    const existing = this.git.tryGit(['rev-parse', '--verify', '--quiet', `${head}:${path}`])?.trim() || null;
+    if (existing && !input.sha) this.fail(422, 'Invalid request.\n\n"sha" wasn\'t supplied.', ctx);
+    if (existing && input.sha !== existing) this.fail(409, `${path} does not match ${input.sha}`, ctx);
+    const blob = this.git.writeBlob(Buffer.from(input.content, 'base64'));
+    const tree = this.git.buildTree((this.git.tryGit(['rev-parse', `${head}^{tree}`]) ?? '').trim(), [{ path, mode: '100644', type: 'blob', sha: blob }]);
+    const now = timestamp();
+    const me = this.identity(ctx.login, now);
+    const gitDate = `${Math.floor(Date.parse(now) / 1000)} +0000`;
+    const sha = this.git.commitTree(tree, [head], input.message, { ...me, date: gitDate }, { ...me, date: gitDate });
+    this.git.updateRef(`refs/heads/${branch}`, sha, head);
+    const htmlRepo = `${HTML_BASE}/${this.options.owner}/${this.options.repo}`;
+    return {
+      status: existing ? 200 : 201,
+      body: {
+        content: {
+          name: path.split('/').pop() ?? path,
+          path,
+          sha: blob,
+          size: Buffer.from(input.content, 'base64').length,
+          url: `${this.apiRepo}/contents/${path}?ref=${branch}`,
+          html_url: `${htmlRepo}/blob/${branch}/${path}`,
+          git_url: `${this.apiRepo}/git/blobs/${blob}`,
+          download_url: `${htmlRepo}/raw/${branch}/${path}`,
+          type: 'file',
+          _links: { self: `${this.apiRepo}/contents/${path}?ref=${branch}`, git: `${this.apiRepo}/git/blobs/${blob}`, html: `${htmlRepo}/blob/${branch}/${path}` },
+        },
+        commit: {
+          sha,
+          node_id: `C_kw${Buffer.from(sha).toString('base64url').slice(0, 24)}`,
+          url: `${this.apiRepo}/git/commits/${sha}`,
+          html_url: `${htmlRepo}/commit/${sha}`,
+          author: me,
+          committer: me,
+          message: input.message,
+          tree: { url: `${this.apiRepo}/git/trees/${tree}`, sha: tree },
+          parents: [{ url: `${this.apiRepo}/git/commits/${head}`, html_url: `${htmlRepo}/commit/${head}`, sha: head }],
+          verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+        },
       },
     };
   }

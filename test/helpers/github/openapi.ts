@@ -31,6 +31,7 @@ export const OPERATION_IDS = [
   'issues/list-comments',
   'issues/add-labels',
   'issues/list-labels-on-issue',
+  'repos/create-or-update-file-contents',
 ] as const;
 
 export type OperationId = (typeof OPERATION_IDS)[number];
