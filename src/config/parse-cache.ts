@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILD_ID } from '../cache/build-id.js';
 
 /**
  * The parsed YAML of a config file, kept in the user's cache folder and used while the text is
@@ -15,7 +15,7 @@ export class ParseCache {
   private readonly key: string;
 
   constructor(configFile: string, text: string) {
-    this.key = createHash('sha256').update(BUILD).update('\0').update(text).digest('hex');
+    this.key = createHash('sha256').update(BUILD_ID).update('\0').update(text).digest('hex');
     const dir = process.env.DRIFTWARDEN_NO_CACHE ? undefined : cacheDir();
     this.file = dir ? join(dir, `config-${createHash('sha256').update(configFile).digest('hex').slice(0, 16)}.json`) : undefined;
   }
@@ -50,15 +50,6 @@ export class ParseCache {
     }
   }
 }
-
-/** This build of driftwarden: a new install (another yaml or another loader) starts afresh. */
-const BUILD = (() => {
-  try {
-    return String(statSync(fileURLToPath(import.meta.url)).mtimeMs);
-  } catch {
-    return 'unknown';
-  }
-})();
 
 function cacheDir(): string | undefined {
   const base = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : undefined);

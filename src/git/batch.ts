@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 /**
  * Reads many blobs in one `git cat-file --batch` process instead of one process per blob.
@@ -42,4 +42,119 @@ export function readBlobs(gitDir: string, ids: readonly string[], env: NodeJS.Pr
     child.stdin.on('error', () => undefined); // EPIPE when git exits early; 'close' reports why
     child.stdin.end(`${ids.join('\n')}\n`);
   });
+}
+
+interface BlobRequest {
+  resolve(blob: Buffer | null): void;
+  reject(err: Error): void;
+}
+
+/**
+ * One `git cat-file --batch` process kept open for a pass, read from as targets ask: a target
+ * reads its approved file only when its live file differs, so nothing is read for the many that
+ * are in sync, and the few that differ share one process. Answers come back in the order asked.
+ * A request that gets no answer for `timeoutMs` fails every request pending on that process
+ * (the next read starts a new one).
+ */
+export class BlobReader {
+  private session: CatFile | undefined;
+
+  constructor(
+    private readonly gitDir: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  /** The blob's content, or null when no blob has this id. */
+  read(id: string): Promise<Buffer | null> {
+    if (!this.session || this.session.done) this.session = new CatFile(this.gitDir, this.env, this.timeoutMs);
+    return this.session.read(id);
+  }
+
+  /** Lets the process end once it has answered what was asked. */
+  close(): void {
+    this.session?.end();
+    this.session = undefined;
+  }
+}
+
+/** One cat-file process and the requests pending on it. */
+class CatFile {
+  done = false;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private pending: BlobRequest[] = [];
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes to wait for before parsing again (a big blob's chunks are joined once). */
+  private need = 0;
+  private stderr = '';
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(gitDir: string, env: NodeJS.ProcessEnv, timeoutMs: number) {
+    this.child = spawn('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (c: Buffer) => this.onData(c));
+    this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    this.child.stdin.on('error', () => undefined); // EPIPE when git exits early; 'close' reports why
+    this.child.on('error', (err) => this.fail(err));
+    this.child.on('close', (code) => this.fail(new Error(`git cat-file exited ${code}${this.stderr.trim() ? `: ${this.stderr.trim()}` : ''}`)));
+    this.timer = setTimeout(() => {
+      this.child.kill('SIGKILL');
+      this.fail(new Error(`git cat-file gave no answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    this.timer.unref();
+  }
+
+  read(id: string): Promise<Buffer | null> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) this.timer.refresh();
+      this.pending.push({ resolve, reject });
+      this.child.stdin.write(`${id}\n`);
+    });
+  }
+
+  end(): void {
+    this.done = true;
+    this.child.stdin.end();
+  }
+
+  private fail(err: Error): void {
+    this.done = true;
+    clearTimeout(this.timer);
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) p.reject(err);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.timer.refresh();
+    if (this.buffered < this.need) return;
+    let buf = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    this.need = 0;
+    for (;;) {
+      const nl = buf.indexOf(10);
+      if (nl < 0 || this.pending.length === 0) {
+        this.need = buf.length + 1;
+        break;
+      }
+      const [, type, size] = buf.subarray(0, nl).toString().split(' ');
+      if (size === undefined) {
+        // `<id> missing` (or ambiguous): no such blob.
+        buf = buf.subarray(nl + 1);
+        (this.pending.shift() as BlobRequest).resolve(null);
+        continue;
+      }
+      const end = nl + 1 + Number(size);
+      if (buf.length < end + 1) {
+        this.need = end + 1;
+        break;
+      }
+      const blob = type === 'blob' ? buf.subarray(nl + 1, end) : null;
+      buf = buf.subarray(end + 1);
+      (this.pending.shift() as BlobRequest).resolve(blob);
+    }
+    this.chunks = buf.length > 0 ? [buf] : [];
+    this.buffered = buf.length;
+  }
 }

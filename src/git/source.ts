@@ -3,10 +3,7 @@ import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitSourceError } from '../errors.js';
 import { gitEnv, scrubSecrets } from './auth.js';
-import { readBlobs } from './batch.js';
-
-/** Most bytes of approved files a pass keeps in memory after reading them in one batch. */
-export const PREFETCH_BUDGET = 256 * 1024 * 1024;
+import { BlobReader, readBlobs } from './batch.js';
 
 /** The approved commit a pass compares with, and whether it is fresh. */
 export interface GitState {
@@ -37,7 +34,9 @@ export class GitSource {
   readonly gitDir: string;
   private readonly git: SimpleGit;
   private readonly env: NodeJS.ProcessEnv;
-  private readonly prefetched = new Map<string, string | null>();
+  /** `commit:path` -> blob id (null: no such file), listed by `prefetch` for a pass. */
+  private readonly listed = new Map<string, string | null>();
+  private reader: BlobReader | undefined;
 
   constructor(private readonly options: GitSourceOptions) {
     this.gitDir = join(options.cacheDir, 'repo.git');
@@ -83,23 +82,26 @@ export class GitSource {
   /** The file's content at a commit, or null when the file does not exist there. */
   async readFile(commit: string, path: string): Promise<string | null> {
     const key = `${commit}:${path}`;
-    const cached = this.prefetched.get(key);
-    if (cached !== undefined) return cached;
+    const id = this.listed.get(key);
+    if (id === null) return null;
+    if (id !== undefined) {
+      const blob = await (this.reader ??= new BlobReader(this.gitDir, this.env)).read(id);
+      return blob ? blob.toString('utf8') : null;
+    }
     const blobs = await readBlobs(this.gitDir, [key], this.env);
     const blob = blobs.get(key);
     return blob ? blob.toString('utf8') : null;
   }
 
   /**
-   * Reads many files at a commit in one `git cat-file --batch` (a pass reads every target's
-   * approved file: one process, not one per target). They stay in memory, up to a byte budget,
-   * until `forget()`; readFile serves them from there.
+   * Lists the blob ids of many files at a commit in one `ls-tree` (a pass looks up every
+   * target's approved file). Until `forget()`, blobId answers for them without Git, and
+   * readFile reads them through one `cat-file --batch` process shared by the pass: a target
+   * whose live file has the approved blob id needs no read at all.
    */
-  async prefetch(commit: string, paths: readonly string[], budgetBytes = PREFETCH_BUDGET): Promise<void> {
-    const wanted = [...new Set(paths)].filter((p) => !this.prefetched.has(`${commit}:${p}`));
-    if (wanted.length === 0) return;
-    // `commit:path` lookups walk the tree once per file (slow with thousands in one folder):
-    // list the blob ids in one ls-tree, then read the blobs by id.
+  async prefetch(commit: string, paths: readonly string[]): Promise<void> {
+    const wanted = [...new Set(paths)].filter((p) => !this.listed.has(`${commit}:${p}`));
+    // `commit:path` lookups walk the tree once per file (slow with thousands in one folder).
     const ids = new Map<string, string>();
     for (let i = 0; i < wanted.length; i += 500) {
       const out = await this.raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...wanted.slice(i, i + 500).map((p) => `:(literal)${p}`)]);
@@ -108,21 +110,20 @@ export class GitSource {
         if (m) ids.set(m[2] as string, m[1] as string);
       }
     }
-    const blobs = await readBlobs(this.gitDir, [...new Set(ids.values())], this.env);
-    let used = 0;
-    for (const path of wanted) {
-      const id = ids.get(path);
-      const blob = id ? blobs.get(id) : undefined;
-      used += blob?.length ?? 0;
-      if (used > budgetBytes) break; // the rest is read one by one when asked for
-      // Not in the listing: the file does not exist at this commit.
-      this.prefetched.set(`${commit}:${path}`, blob ? blob.toString('utf8') : null);
-    }
+    // Not in the listing: the file does not exist at this commit.
+    for (const path of wanted) this.listed.set(`${commit}:${path}`, ids.get(path) ?? null);
   }
 
-  /** Drops what `prefetch` kept (the end of a pass). */
+  /** The blob id of a file listed by `prefetch` (null: no such file), or undefined when not listed. */
+  blobId(commit: string, path: string): string | null | undefined {
+    return this.listed.get(`${commit}:${path}`);
+  }
+
+  /** Drops what `prefetch` listed and ends the pass's cat-file process (the end of a pass). */
   forget(): void {
-    this.prefetched.clear();
+    this.listed.clear();
+    this.reader?.close();
+    this.reader = undefined;
   }
 
   /** Every file path under `dir` ('' for all) at a commit. */

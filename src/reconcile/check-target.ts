@@ -37,7 +37,7 @@ export interface CheckOptions {
 /** observe -> compare -> provenance -> decide, for one target. Reads only; records nothing. */
 export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date, options: CheckOptions = {}): Promise<TargetCheck> {
   const previous = rt.history.state(target.name);
-  const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir, rt.config.service.targetTimeoutMs);
+  const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir, rt.config.service.targetTimeoutMs, rt.trees);
   let outcome: Outcome;
   let comparison: Comparison | null = null;
   let provenance: Provenance | null = null;

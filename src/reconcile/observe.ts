@@ -1,9 +1,11 @@
+import { TreeCache } from '../cache/tree-cache.js';
 import { errorMessage, ParseError } from '../errors.js';
 import type { ConfigTree } from '../diff/tree.js';
 import type { GitSource, GitState } from '../git/source.js';
 import type { Target } from '../config/types.js';
 import { getProvider } from '../providers/registry.js';
-import type { FileSource, LiveSnapshot } from '../providers/provider.js';
+import type { FileSource, LiveSnapshot, Provider } from '../providers/provider.js';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 
 /** Both sides of one target, read and parsed; or the stage that failed and why. */
@@ -16,55 +18,88 @@ export type Observation =
 export const DEFAULT_OBSERVE_TIMEOUT_MS = 30_000;
 
 /** Reads the approved file at the commit and the live config; never writes anything. */
-export async function observeTarget(target: Target, git: GitSource, gitState: GitState, baseDir: string, timeoutMs = DEFAULT_OBSERVE_TIMEOUT_MS): Promise<Observation> {
+export async function observeTarget(target: Target, git: GitSource, gitState: GitState, baseDir: string, timeoutMs = DEFAULT_OBSERVE_TIMEOUT_MS, trees = TreeCache.off()): Promise<Observation> {
   const provider = getProvider(target.provider);
   const approvedOrigin = `${target.desired}@${gitState.commit.slice(0, 12)}`;
-  let approvedText: string | null;
-  try {
-    approvedText = await git.readFile(gitState.commit, target.desired);
-  } catch (err) {
-    return { kind: 'failed', stage: 'git', message: `cannot read ${approvedOrigin}: ${errorMessage(err)}` };
+  const missing = (): Observation => ({
+    kind: 'failed',
+    stage: 'git',
+    message: `approved file ${target.desired} does not exist on branch ${gitState.branch} at ${gitState.commit.slice(0, 12)}; check the target's \`desired\` path`,
+  });
+  // Listed by the pass (one ls-tree): the approved file is read only if the live one differs.
+  const blobId = git.blobId(gitState.commit, target.desired);
+  if (blobId === null) return missing();
+  let approvedText: string | null = null;
+  if (blobId === undefined) {
+    const read = await readApproved(git, gitState.commit, target.desired, approvedOrigin);
+    if (typeof read !== 'string') return read ?? missing();
+    approvedText = read;
+  }
+  const observed = await observeLive(provider, target, baseDir, timeoutMs);
+  if (observed.kind === 'failed') return observed;
+  const { snapshot } = observed;
+  // Most targets are in sync most of the time: equal bytes need no parsing. Only for one-file
+  // configs with no other findings (includes or runtime state could still differ). Equal blob
+  // ids are equal bytes: the approved file need not even be read.
+  const single = !provider.parseAll && !snapshot.findings?.length && !snapshot.files?.size;
+  if (single && approvedText === null && gitBlobId(snapshot.text) === blobId) {
+    return { kind: 'identical', snapshot, approvedOrigin, approvedText: snapshot.text };
   }
   if (approvedText === null) {
-    return {
-      kind: 'failed',
-      stage: 'git',
-      message: `approved file ${target.desired} does not exist on branch ${gitState.branch} at ${gitState.commit.slice(0, 12)}; check the target's \`desired\` path`,
-    };
+    const read = await readApproved(git, gitState.commit, target.desired, approvedOrigin);
+    if (typeof read !== 'string') return read ?? missing();
+    approvedText = read;
   }
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  let snapshot: LiveSnapshot;
-  try {
-    // The race bounds a provider that does not stop at the signal (a hung socket, a slow program).
-    snapshot = await Promise.race([provider.observe(target, { baseDir, signal: controller.signal }), rejectOnAbort(controller.signal)]);
-  } catch (err) {
-    const message = controller.signal.aborted ? `reading the live config timed out after ${timeoutMs} ms` : errorMessage(err);
-    return { kind: 'failed', stage: 'observe', message };
-  } finally {
-    clearTimeout(timer);
-  }
-  // Most targets are in sync most of the time: equal bytes need no parsing. Only for one-file
-  // configs with no other findings (includes or runtime state could still differ).
-  if (!provider.parseAll && snapshot.text === approvedText && !snapshot.findings?.length && !snapshot.files?.size) {
+  if (single && snapshot.text === approvedText) {
     return { kind: 'identical', snapshot, approvedOrigin, approvedText };
   }
   let approved: ConfigTree;
   try {
     approved = provider.parseAll
       ? await provider.parseAll(approvedText, approvedOrigin, target, gitFiles(git, gitState.commit, target.desired))
-      : await provider.parse(approvedText, approvedOrigin, target);
+      : await trees.parse(provider, approvedText, approvedOrigin, target);
   } catch (err) {
     return { kind: 'failed', stage: 'parse-approved', message: `approved config does not parse: ${describeParse(err)}` };
   }
   try {
     const live = provider.parseAll
       ? await provider.parseAll(snapshot.text, snapshot.origin, target, liveFiles(snapshot), new Set(approved.included ?? []))
-      : await provider.parse(snapshot.text, snapshot.origin, target);
+      : await trees.parse(provider, snapshot.text, snapshot.origin, target);
     return { kind: 'observed', approved, live, snapshot, approvedOrigin, approvedText };
   } catch (err) {
     return { kind: 'failed', stage: 'parse-live', message: `live config does not parse: ${describeParse(err)}` };
   }
+}
+
+/** The approved text; null when the file does not exist; a failed observation when Git cannot say. */
+async function readApproved(git: GitSource, commit: string, path: string, origin: string): Promise<string | null | Observation> {
+  try {
+    return await git.readFile(commit, path);
+  } catch (err) {
+    return { kind: 'failed', stage: 'git', message: `cannot read ${origin}: ${errorMessage(err)}` };
+  }
+}
+
+/** The provider's live snapshot, bounded by `timeoutMs`. */
+async function observeLive(provider: Provider, target: Target, baseDir: string, timeoutMs: number): Promise<{ kind: 'ok'; snapshot: LiveSnapshot } | Extract<Observation, { kind: 'failed' }>> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    // The race bounds a provider that does not stop at the signal (a hung socket, a slow program).
+    const snapshot = await Promise.race([provider.observe(target, { baseDir, signal: controller.signal }), rejectOnAbort(controller.signal)]);
+    return { kind: 'ok', snapshot };
+  } catch (err) {
+    const message = controller.signal.aborted ? `reading the live config timed out after ${timeoutMs} ms` : errorMessage(err);
+    return { kind: 'failed', stage: 'observe', message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Git's id of a blob with this text's bytes (`git hash-object`). */
+function gitBlobId(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

@@ -57,6 +57,7 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
     return await passTargets(rt, options, targets, git, now);
   } finally {
     rt.git.forget();
+    rt.trees.sweep();
   }
 }
 

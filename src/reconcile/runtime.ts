@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
+import { TreeCache } from '../cache/tree-cache.js';
 import { Redactor } from '../diff/redact.js';
 import { GitSource } from '../git/source.js';
 import { HistoryStore } from '../history/store.js';
@@ -22,6 +23,8 @@ export interface Runtime {
   /** The GitHub repository for drift PRs, when configured and its token is set. */
   github?: GitHubRepo;
   notifier: Notifier;
+  /** Parsed trees of drifted texts, kept between passes (see TreeCache). */
+  trees: TreeCache;
   log: Logger;
   close(): void;
 }
@@ -45,5 +48,5 @@ export async function openRuntime(config: Config, actor: string, log: Logger = s
     else if (config.targets.some((t) => t.mode === 'pr')) warnings.push(`environment variable ${config.github.tokenEnv} (github.tokenEnv) is not set; targets in mode pr only alert`);
   }
   const notifier = new Notifier(history, config.notify, actor, log);
-  return { config, git, history, redactor, actor, warnings, notifier, log, ...(github ? { github } : {}), close: () => history.close() };
+  return { config, git, history, redactor, actor, warnings, notifier, trees: TreeCache.open(config.stateDir), log, ...(github ? { github } : {}), close: () => history.close() };
 }

@@ -1,0 +1,102 @@
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TreeCache } from '../../src/cache/tree-cache.js';
+import type { TreeObject } from '../../src/diff/tree.js';
+import { fileProvider } from '../../src/providers/file/index.js';
+import type { Provider } from '../../src/providers/provider.js';
+import { cli } from '../helpers/cli.js';
+import { APPROVED, DRIFTED, setup } from '../helpers/fixture.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const entries = (dir: string) => (existsSync(join(dir, '.driftwarden', 'cache', 'trees')) ? readdirSync(join(dir, '.driftwarden', 'cache', 'trees')) : []);
+const drift = (json: { targets: { changes: unknown; fingerprint: string; severity: string }[] }) => json.targets.map((t) => ({ changes: t.changes, fingerprint: t.fingerprint, severity: t.severity }));
+
+describe('parsed trees of drifted texts, kept between passes', () => {
+  afterEach(() => {
+    delete process.env.DRIFTWARDEN_NO_CACHE;
+  });
+
+  it('a drifted target is reported the same from the cache, whose entries only the owner can read', async () => {
+    const s = setup({ live: DRIFTED });
+    const first = await cli('--config', s.config, 'check', '--json');
+    expect(first.code).toBe(2);
+    const names = entries(s.dir);
+    expect(names).toHaveLength(2); // the approved and the live side
+    const folder = join(s.dir, '.driftwarden', 'cache', 'trees');
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    for (const n of names) expect(statSync(join(folder, n)).mode & 0o777).toBe(0o600);
+    const again = await cli('--config', s.config, 'check', '--json');
+    expect(again.code).toBe(2);
+    expect(drift(again.json())).toEqual(drift(first.json()));
+    expect(drift(first.json())[0]?.changes).toHaveLength(2);
+  });
+
+  it('a damaged entry is ignored and written again', async () => {
+    const s = setup({ live: DRIFTED });
+    const first = await cli('--config', s.config, 'check', '--json');
+    const folder = join(s.dir, '.driftwarden', 'cache', 'trees');
+    for (const n of entries(s.dir)) writeFileSync(join(folder, n), '{"format": "yaml", "root": ');
+    const again = await cli('--config', s.config, 'check', '--json');
+    expect(drift(again.json())).toEqual(drift(first.json()));
+    for (const n of entries(s.dir)) expect(() => JSON.parse(readFileSync(join(folder, n), 'utf8'))).not.toThrow();
+  });
+
+  it('a changed live file is parsed anew, not taken from the cache', async () => {
+    const s = setup({ live: DRIFTED });
+    await cli('--config', s.config, 'check');
+    s.writeLive(DRIFTED.replace('weight: 50', 'weight: 70'));
+    const run = await cli('--config', s.config, 'check');
+    expect(run.stdout).toContain('backends.api.servers.api-2.weight: 10 -> 70');
+    s.writeLive(APPROVED);
+    expect((await cli('--config', s.config, 'check')).code).toBe(0);
+  });
+
+  it('DRIFTWARDEN_NO_CACHE=1 keeps nothing', async () => {
+    process.env.DRIFTWARDEN_NO_CACHE = '1';
+    const s = setup({ live: DRIFTED });
+    expect((await cli('--config', s.config, 'check')).code).toBe(2);
+    expect(entries(s.dir)).toEqual([]);
+  });
+
+  it('a tree that JSON cannot hold exactly (an infinite number, a -0, a line index that is not a plain Map) is not kept', async () => {
+    const state = tempDir();
+    const cache = TreeCache.open(state);
+    const target = { name: 't', desired: 'lb/t.cfg', provider: 'odd', mode: 'alert' as const, ignore: [] };
+    class Lines extends Map<string, number> {}
+    const roots: TreeObject[] = [{ rate: Infinity }, { zero: -0 }, { ok: 1 }];
+    const odd: Provider = {
+      kind: 'odd',
+      options: {},
+      observe: async () => ({ text: '', origin: '', facts: {} }),
+      parse: (text) => {
+        const i = Number(text);
+        return { format: 'odd', root: roots[i % 3] as TreeObject, normalized: text, canonical: text, lines: i === 3 ? new Lines() : new Map() };
+      },
+    };
+    for (const text of ['0', '1', '3']) {
+      for (let i = 0; i < 2; i++) expect((await cache.parse(odd, text, 'o', target)).root).toEqual(roots[Number(text) % 3]);
+    }
+    expect(Object.is(((await cache.parse(odd, '1', 'o', target)).root as TreeObject).zero, -0)).toBe(true);
+    expect(existsSync(join(state, 'cache', 'trees'))).toBe(false);
+    await cache.parse(odd, '2', 'o', target);
+    expect(readdirSync(join(state, 'cache', 'trees'))).toHaveLength(1);
+  });
+
+  it('sweep keeps the most recently used entries', async () => {
+    const state = tempDir();
+    const cache = TreeCache.open(state);
+    const target = { name: 't', desired: 'lb/t.yaml', provider: 'file', mode: 'alert' as const, ignore: [], path: '/x/t.yaml' };
+    for (let i = 0; i < 5; i++) await cache.parse(fileProvider, `n: ${i}\n`, 'lb/t.yaml', target);
+    const folder = join(state, 'cache', 'trees');
+    const files = readdirSync(folder);
+    expect(files).toHaveLength(5);
+    // Used long ago, except the entry for `n: 4`, read again just now.
+    for (const f of files) utimesSync(join(folder, f), new Date(2000, 0, 1), new Date(2000, 0, 1));
+    expect(await cache.parse(fileProvider, 'n: 4\n', 'lb/t.yaml', target)).toMatchObject({ root: { n: 4 } });
+    cache.sweep(1);
+    const kept = readdirSync(folder);
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(join(folder, kept[0] as string), 'utf8')).toContain('"n":4');
+  });
+});
