@@ -39,6 +39,7 @@ FROM toolchain AS build
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
 RUN npm run build
 
 # A separate install rather than `npm prune`: nothing from the dev tree (or its build leftovers)

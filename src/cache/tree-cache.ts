@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, type ConfigTree } from '../diff/tree.js';
 import type { Provider, TargetBase } from '../providers/provider.js';
+import { plainTree } from '../parse/messages.js';
+import { OffThreadParser } from '../parse/off-thread.js';
 import { BUILD_ID } from './build-id.js';
 
 /** Entries kept at most; the least recently used go first. */
 const MAX_ENTRIES = 4_000;
-
-/** The fields an entry keeps: a tree with any other (files, included) is not cached. */
-const KEPT = new Set(['format', 'root', 'normalized', 'canonical', 'lines', 'vocabulary']);
 
 interface Entry {
   format: string;
@@ -34,6 +33,7 @@ interface Entry {
  */
 export class TreeCache {
   private written = false;
+  private offThread: OffThreadParser | undefined;
 
   private constructor(private readonly dir: string | undefined) {}
 
@@ -47,14 +47,37 @@ export class TreeCache {
 
   /** provider.parse(text, origin, target), from the cache when the same parse was done before. */
   async parse<T extends TargetBase>(provider: Provider, text: string, origin: string, target: T): Promise<ConfigTree> {
-    if (!this.dir) return provider.parse(text, origin, target as never);
+    if (!this.dir) return this.parseNow(provider, text, origin, target);
     const key = createHash('sha256').update(`${BUILD_ID}\0${provider.kind}\0${canonicalJson(target)}\0${origin}\0`).update(text).digest('hex');
     const file = join(this.dir, `${key}.json`);
     const hit = this.read(file);
     if (hit) return hit;
-    const tree = await provider.parse(text, origin, target as never);
+    const tree = await this.parseNow(provider, text, origin, target);
     this.write(file, tree);
     return tree;
+  }
+
+  /**
+   * A pass over `targets` targets begins (before its fetch): with more than one, what is not
+   * cached is parsed on a worker thread too. With no cache folder yet (a first pass: every
+   * drifted target parses), the worker starts at once, while Git fetches; otherwise on the first
+   * text to parse.
+   */
+  beginPass(targets: number): void {
+    if (targets <= 1 || !OffThreadParser.available) return;
+    this.offThread ??= new OffThreadParser();
+    if (this.dir && !existsSync(this.dir)) this.offThread.warm();
+  }
+
+  /** The pass is over: stop its parse worker, drop the oldest entries. */
+  endPass(): void {
+    this.offThread?.close();
+    this.offThread = undefined;
+    this.sweep();
+  }
+
+  private parseNow<T extends TargetBase>(provider: Provider, text: string, origin: string, target: T): Promise<ConfigTree> {
+    return this.offThread ? this.offThread.parse(provider, text, origin, target) : Promise.resolve(provider.parse(text, origin, target as never));
   }
 
   /** Drops the least recently used entries beyond the limit (after a pass that wrote some). */
@@ -117,7 +140,7 @@ export class TreeCache {
  * kept in anything but a plain Map, include lists, numbers JSON cannot hold, `__proto__` keys.
  */
 function serialize(tree: ConfigTree): string | undefined {
-  if (tree.lines.constructor !== Map || !Object.keys(tree).every((k) => KEPT.has(k))) return undefined;
+  if (!plainTree(tree)) return undefined;
   let exact = true;
   const entry: Entry = { format: tree.format, root: tree.root, normalized: tree.normalized, canonical: tree.canonical, lines: [...tree.lines], ...(tree.vocabulary ? { vocabulary: tree.vocabulary } : {}) };
   const json = JSON.stringify(entry, function (this: unknown, key: string, value: unknown) {

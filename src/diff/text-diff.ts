@@ -1,4 +1,8 @@
-import { createTwoFilesPatch } from 'diff';
+import { createRequire } from 'node:module';
+
+// Loaded when a diff is first shown: a check that shows none does not load it.
+let loaded: typeof import('diff') | undefined;
+const diffLib = (): typeof import('diff') => (loaded ??= createRequire(import.meta.url)('diff') as typeof import('diff'));
 
 /** Caps that keep a pathological pair from hanging a pass (an uncapped diff can take minutes). */
 export const DIFF_LIMITS = { maxEditLength: 5_000, timeoutMs: 1_000 } as const;
@@ -7,7 +11,7 @@ export type TextDiff = { kind: 'patch'; patch: string } | { kind: 'too-large'; r
 
 /** A unified diff of two already-redacted texts, or `too-large` when a cap trips. */
 export function unifiedDiff(approved: string, live: string, approvedName: string, liveName: string): TextDiff {
-  const patch = createTwoFilesPatch(approvedName, liveName, approved, live, undefined, undefined, {
+  const patch = diffLib().createTwoFilesPatch(approvedName, liveName, approved, live, undefined, undefined, {
     context: 3,
     maxEditLength: DIFF_LIMITS.maxEditLength,
     timeout: DIFF_LIMITS.timeoutMs,

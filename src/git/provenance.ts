@@ -71,9 +71,7 @@ export async function findProvenance(git: GitSource, q: ProvenanceQuery): Promis
   const stale = await matches(earlier);
   if (stale) return { kind: 'stale', commit: stale.commit, date: stale.date, subject: stale.subject, searched, truncated };
 
-  const refs = (await git.raw(['for-each-ref', '--format=%(refname)', `--no-merged=${git.branchRef}`, 'refs/remotes/origin/']))
-    .split('\n')
-    .filter((r) => r && r !== git.branchRef && !r.endsWith('/HEAD'));
+  const refs = await git.unmergedRefs();
   for (const ref of refs) {
     const budget = limit - searched;
     if (budget <= 0) {

@@ -37,6 +37,7 @@ export class GitSource {
   /** `commit:path` -> blob id (null: no such file), listed by `prefetch` for a pass. */
   private readonly listed = new Map<string, string | null>();
   private reader: BlobReader | undefined;
+  private unmerged: Promise<string[]> | undefined;
 
   constructor(private readonly options: GitSourceOptions) {
     this.gitDir = join(options.cacheDir, 'repo.git');
@@ -70,6 +71,7 @@ export class GitSource {
       }
       return { commit, branch: this.options.branch, stale: true, fetchedAt: readFileSync(fetchedFile, 'utf8').trim(), error: reason };
     }
+    this.unmerged = undefined; // the branches may have moved
     const commit = await this.resolve(this.branchRef);
     if (!commit) {
       throw new GitSourceError(`branch ${JSON.stringify(this.options.branch)} not found in ${this.displayRepo()}; check git.branch`);
@@ -119,8 +121,20 @@ export class GitSource {
     return this.listed.get(`${commit}:${path}`);
   }
 
+  /**
+   * The other branches with commits not on the approved branch (where an unapproved version
+   * may come from). Listed once until `forget()`: every drifted target of a pass asks.
+   */
+  unmergedRefs(): Promise<string[]> {
+    this.unmerged ??= this.raw(['for-each-ref', '--format=%(refname)', `--no-merged=${this.branchRef}`, 'refs/remotes/origin/']).then((out) =>
+      out.split('\n').filter((r) => r && r !== this.branchRef && !r.endsWith('/HEAD')),
+    );
+    return this.unmerged;
+  }
+
   /** Drops what `prefetch` listed and ends the pass's cat-file process (the end of a pass). */
   forget(): void {
+    this.unmerged = undefined;
     this.listed.clear();
     this.reader?.close();
     this.reader = undefined;

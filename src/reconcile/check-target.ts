@@ -7,7 +7,7 @@ import { getProvider } from '../providers/registry.js';
 import { firstEmptyPool } from '../diff/pools.js';
 import { compareConfigs, sha256, type Comparison } from './compare.js';
 import { decide, modeNote, type Decision, type Outcome } from './decide.js';
-import { gitFiles, observeTarget } from './observe.js';
+import { gitFiles, observeTarget, type LiveRead } from './observe.js';
 import type { TargetResult } from './result.js';
 import type { Runtime } from './runtime.js';
 
@@ -35,9 +35,9 @@ export interface CheckOptions {
 }
 
 /** observe -> compare -> provenance -> decide, for one target. Reads only; records nothing. */
-export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date, options: CheckOptions = {}): Promise<TargetCheck> {
+export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date, options: CheckOptions = {}, live?: Promise<LiveRead>): Promise<TargetCheck> {
   const previous = rt.history.state(target.name);
-  const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir, rt.config.service.targetTimeoutMs, rt.trees);
+  const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir, rt.config.service.targetTimeoutMs, rt.trees, live);
   let outcome: Outcome;
   let comparison: Comparison | null = null;
   let provenance: Provenance | null = null;

@@ -18,7 +18,7 @@ export type Observation =
 export const DEFAULT_OBSERVE_TIMEOUT_MS = 30_000;
 
 /** Reads the approved file at the commit and the live config; never writes anything. */
-export async function observeTarget(target: Target, git: GitSource, gitState: GitState, baseDir: string, timeoutMs = DEFAULT_OBSERVE_TIMEOUT_MS, trees = TreeCache.off()): Promise<Observation> {
+export async function observeTarget(target: Target, git: GitSource, gitState: GitState, baseDir: string, timeoutMs = DEFAULT_OBSERVE_TIMEOUT_MS, trees = TreeCache.off(), early?: Promise<LiveRead>): Promise<Observation> {
   const provider = getProvider(target.provider);
   const approvedOrigin = `${target.desired}@${gitState.commit.slice(0, 12)}`;
   const missing = (): Observation => ({
@@ -35,7 +35,7 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
     if (typeof read !== 'string') return read ?? missing();
     approvedText = read;
   }
-  const observed = await observeLive(provider, target, baseDir, timeoutMs);
+  const observed = await (early ?? observeLive(provider, target, baseDir, timeoutMs));
   if (observed.kind === 'failed') return observed;
   const { snapshot } = observed;
   // Most targets are in sync most of the time: equal bytes need no parsing. Only for one-file
@@ -80,8 +80,11 @@ async function readApproved(git: GitSource, commit: string, path: string, origin
   }
 }
 
-/** The provider's live snapshot, bounded by `timeoutMs`. */
-async function observeLive(provider: Provider, target: Target, baseDir: string, timeoutMs: number): Promise<{ kind: 'ok'; snapshot: LiveSnapshot } | Extract<Observation, { kind: 'failed' }>> {
+/** A live config as read, or why it could not be. */
+export type LiveRead = { kind: 'ok'; snapshot: LiveSnapshot } | Extract<Observation, { kind: 'failed' }>;
+
+/** The provider's live snapshot, bounded by `timeoutMs`. Never rejects. */
+export async function observeLive(provider: Provider, target: Target, baseDir: string, timeoutMs: number): Promise<LiveRead> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {

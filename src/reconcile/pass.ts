@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { GitState } from '../git/source.js';
 import { act, type ActionReport, type ActOptions } from './act.js';
 import { checkTarget, type TargetCheck } from './check-target.js';
+import { EarlyReads } from './early-reads.js';
 import { expirePause, noteInterruptedRevert } from './housekeeping.js';
 import { recordCheck } from './record.js';
 import { followPullRequest } from './act-pr.js';
@@ -51,38 +52,50 @@ export function selectTargets(all: Target[], names: string[] = []): Target[] {
 export async function runPass(rt: Runtime, options: PassOptions): Promise<PassResult> {
   const now = options.now ?? (() => new Date());
   const targets = selectTargets(rt.config.targets, options.only);
-  const git = await rt.git.sync();
+  const early = new EarlyReads(rt, targets);
+  rt.trees.beginPass(targets.length);
+  let git: GitState;
+  try {
+    git = await rt.git.sync().finally(() => early.stop());
+  } catch (err) {
+    rt.trees.endPass();
+    throw err;
+  }
   await rt.git.prefetch(git.commit, targets.map((t) => t.desired)).catch(() => undefined); // each target reads (and reports) on its own then
   try {
-    return await passTargets(rt, options, targets, git, now);
+    return await passTargets(rt, options, targets, git, now, early);
   } finally {
     rt.git.forget();
-    rt.trees.sweep();
+    rt.trees.endPass();
   }
 }
 
-async function passTargets(rt: Runtime, options: PassOptions, targets: Target[], git: GitState, now: () => Date): Promise<PassResult> {
+async function passTargets(rt: Runtime, options: PassOptions, targets: Target[], git: GitState, now: () => Date, early: EarlyReads): Promise<PassResult> {
   const writes = options.record && !options.dryRun;
   if (writes) rt.history.beginGroup();
   try {
     if (writes) recordGitFreshness(rt, git);
-    return await checkAll(rt, options, targets, git, now, writes);
+    return await checkAll(rt, options, targets, git, now, writes, early);
   } finally {
     if (writes) rt.history.endGroup();
   }
 }
 
-async function checkAll(rt: Runtime, options: PassOptions, targets: Target[], git: GitState, now: () => Date, writes: boolean): Promise<PassResult> {
+async function checkAll(rt: Runtime, options: PassOptions, targets: Target[], git: GitState, now: () => Date, writes: boolean, early: EarlyReads): Promise<PassResult> {
   const outcomes = await mapLimit(targets, rt.config.service.concurrency, async (target) => {
     const started = performance.now();
+    let live = early.take(target.name);
     if (writes) {
       // Housekeeping only where the state asks for it (one state read per target, not three).
       const state = rt.history.state(target.name);
+      // Housekeeping changes what the check starts from (a PR followed, a pause ended): such a
+      // target reads its live config after it, in its turn.
+      if (state.pause || state.pendingRevert || state.pr) live = undefined;
       if (state.pause) await expirePause(rt, target.name, now());
       if (state.pendingRevert) noteInterruptedRevert(rt, target.name);
       if (state.pr) await followPullRequest(rt, target, rt.actor);
     }
-    const check = await checkTarget(rt, target, git, now());
+    const check = await checkTarget(rt, target, git, now(), {}, live);
     if (writes) await recordCheck(rt, check);
     let result: { check: TargetCheck; action: ActionReport | null };
     if (options.act) {

@@ -152,7 +152,7 @@ describe('Dockerfile', () => {
 
   it('copies only what .dockerignore lets into the build context', () => {
     const sources = dockerfile.flatMap((s) => all(s, 'COPY').filter((c) => !c.args.startsWith('--from'))).flatMap((c) => argv(c.args).slice(0, -1));
-    expect(new Set(sources)).toEqual(new Set(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']));
+    expect(new Set(sources)).toEqual(new Set(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts']));
     const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('!'))
