@@ -119,8 +119,9 @@ function goalsOf(results, timing, ratio, label) {
   for (const r of results.filter((x) => x.case === '1%')) {
     out.push({ goal: `${r.provider} 1%: ${label} <= ${GOAL_ONE_PERCENT}x diff -u`, pass: r[ratio] <= GOAL_ONE_PERCENT, detail: `${r[ratio].toFixed(2)}x` });
   }
-  const worst = results.reduce((w, r) => (r[ratio] > w[ratio] ? r : w));
-  out.push({ goal: `every case: ${label} <= ${GOAL_ANY}x diff -u`, pass: worst[ratio] <= GOAL_ANY, detail: `worst ${worst.provider} ${worst.case} ${worst[ratio].toFixed(2)}x` });
+  // The issue gives the pathological pair its own goal (below): "every case" is 0%, 1%, 20% and 100%.
+  const worst = results.filter((x) => x.case !== 'pathological').reduce((w, r) => (r[ratio] > w[ratio] ? r : w));
+  out.push({ goal: `every case (0/1/20/100%): ${label} <= ${GOAL_ANY}x diff -u`, pass: worst[ratio] <= GOAL_ANY, detail: `worst ${worst.provider} ${worst.case} ${worst[ratio].toFixed(2)}x` });
   for (const r of results.filter((x) => x.case === 'pathological')) {
     const total = r[timing].max + r.display.max;
     const capped = r.display.kind === 'too-large';
@@ -147,7 +148,7 @@ function printTable(results) {
 
 const diffVersion = execFileSync('diff', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 console.log(`driftwarden compare bench: ${args.pools} pools x ${args.servers} servers, median of ${args.repeats} (+1 warm-up), Node ${process.version}, ${diffVersion}; times in ms`);
-console.log('check = what check-target.ts does in process: read both texts, parse both (byte-equal HAProxy texts: no parse), compareConfigs, hashes, firstEmptyPool');
+console.log('check = what check-target.ts does in process for a target in mode alert: read both texts, narrow both to the blocks that differ, parse both (byte-equal HAProxy texts: no parse), hashes, compareConfigs');
 console.log('check = the same pair checked again (a service pass: sections parsed before are reused); first check = every parsed section forgotten first');
 console.log('display diff = the capped unified diff of `driftwarden diff` (not part of a check)\n');
 const dir = mkdtempSync(join(tmpdir(), 'dw-compare-'));

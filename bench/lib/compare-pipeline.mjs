@@ -2,10 +2,12 @@
 // files instead of Git and a live load balancer. It mirrors observe.ts and check-target.ts:
 //   - read both texts; for a provider without parseAll, byte-equal texts are in sync unparsed
 //     (observe.ts `identical`; the comparison is then just the hash of the text);
-//   - otherwise parse both sides (parseAll when the provider has it, the live side expanding
-//     the includes the approved side did), then compareConfigs with the rules check-target.ts
-//     builds, spread into a new object whose hashes are those of the texts as read, and
-//     firstEmptyPool of the approved tree (the revert guard rail).
+//   - otherwise narrow both texts to the blocks that differ (provider.narrow, observe.ts), parse
+//     both (parseAll when the provider has it, the live side expanding the includes the approved
+//     side did), then compareConfigs with the rules check-target.ts builds, the hashes of the
+//     texts as read and the full texts for display. The bench targets are in mode alert: like
+//     check-target.ts, the check then needs no firstEmptyPool of the whole approved config
+//     (the revert guard rail; see `revertGuard` for what mode revert adds on a drift).
 // The unified diff is not part of a check: only `diff`, `revert` and drift PRs compute it, for
 // display, so it is measured on its own (displayDiff).
 import { readFileSync } from 'node:fs';
@@ -59,12 +61,24 @@ export async function semanticCheck(kind, approvedFile, liveFile) {
     const hash = sha256(approvedText);
     return { inSync: true, approvedHash: hash, liveHash: hash, fingerprint: null, changes: [], severity: null, approvedText: '', liveText: '' };
   }
-  const approved = await parseSide(kind, approvedText, `${target.desired}@0123456789ab`);
-  const live = await parseSide(kind, liveText, target.config, new Set(approved.included ?? []));
+  const narrowed = provider.narrow?.(approvedText, liveText);
+  const approved = await parseSide(kind, narrowed?.approved ?? approvedText, `${target.desired}@0123456789ab`);
+  const live = await parseSide(kind, narrowed?.live ?? liveText, target.config, new Set(approved.included ?? []));
   const rules = [...target.severity, ...DEFAULT_SEVERITY_RULES];
-  const comparison = { ...compareConfigs(approved, live, { rules, ignore: target.ignore, redactor, findings: [] }), approvedHash: sha256(approvedText), liveHash: sha256(liveText) };
-  firstEmptyPool(approved.root);
-  return comparison;
+  return compareConfigs(approved, live, {
+    rules,
+    ignore: target.ignore,
+    redactor,
+    findings: [],
+    hashes: { approved: sha256(approvedText), live: sha256(liveText) },
+    texts: { approved: approvedText, live: liveText },
+  });
+}
+
+/** What a target in mode revert adds to a drifted check: the whole approved config parsed, for firstEmptyPool. */
+export async function revertGuard(kind, approvedFile) {
+  const target = targetOf(kind);
+  return firstEmptyPool((await parseSide(kind, readFileSync(approvedFile, 'utf8'), `${target.desired}@0123456789ab`)).root);
 }
 
 /** The capped unified diff that `driftwarden diff` shows for a drifted comparison. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { compareTrees, type Change } from '../diff/compare.js';
 import type { Redactor } from '../diff/redact.js';
 import { describeChange } from '../diff/describe.js';
+import { normalizeText } from '../diff/normalize.js';
 import { matchesAnyOrAncestor } from '../diff/glob.js';
 import { emptyPoolFindings, type Finding } from '../diff/pools.js';
 import { maxSeverity, SEVERITIES, severityOf, severityRank, type Severity, type SeverityRule } from '../diff/severity.js';
@@ -28,6 +29,16 @@ export interface CompareInput {
   redactor: Redactor;
   /** Differences the provider found between the running program and its config (process/runtime scope). */
   findings?: readonly Finding[];
+  /**
+   * The hashes of the texts as read (what `sha256sum` of the files says): the Comparison's
+   * hashes. Without them, the hashes of the canonical forms.
+   */
+  hashes?: { approved: string; live: string };
+  /**
+   * The full source texts, when the trees are of narrowed texts (see diff/narrow.ts): the
+   * unified diff shows these, normalized and redacted, not the narrowed ones.
+   */
+  texts?: { approved: string; live: string };
 }
 
 export function sha256(text: string): string {
@@ -47,21 +58,22 @@ export function compareConfigs(approved: ConfigTree, live: ConfigTree, input: Co
     .map((f): Change => ({ ...f, severity: f.severity ?? severityOf(f.path, f.kind, input.rules) }));
   const describe = (c: Change): string => describeChange(c, vocabulary);
   const changes = bySeverity([...compareTrees(approved, live, { rules: input.rules, ignore: input.ignore, redactor, describe }), ...extra.map((c) => ({ ...c, summary: describe(c) }))]);
-  const approvedHash = sha256(approved.canonical);
-  const liveHash = sha256(live.canonical);
   const inSync = changes.length === 0;
   const semantic = approved.root !== null && live.root !== null;
+  const canonicalHashes = (): string[] => [sha256(approved.canonical), sha256(live.canonical)];
   // Without semantics the change list says nothing about content: fingerprint the content.
-  const fingerprint = inSync ? null : sha256(fingerprintJson(changes, semantic ? null : [approvedHash, liveHash])).slice(0, 16);
+  const fingerprint = inSync ? null : sha256(fingerprintJson(changes, semantic ? null : canonicalHashes())).slice(0, 16);
+  const [approvedHash, liveHash] = input.hashes ? [input.hashes.approved, input.hashes.live] : canonicalHashes();
   // Capture the texts, not the trees: a comparison outlives the trees it came from.
   const { normalized: approvedNormalized } = approved;
   const { normalized: liveNormalized } = live;
-  const approvedText = lazy(() => redactor.text(approvedNormalized));
-  const liveText = lazy(() => redactor.text(liveNormalized));
+  const { texts } = input;
+  const approvedText = lazy(() => redactor.text(texts ? normalizeText(texts.approved) : approvedNormalized));
+  const liveText = lazy(() => redactor.text(texts ? normalizeText(texts.live) : liveNormalized));
   return {
     inSync,
-    approvedHash,
-    liveHash,
+    approvedHash: approvedHash as string,
+    liveHash: liveHash as string,
     fingerprint,
     changes,
     severity: maxSeverity(changes) ?? null,

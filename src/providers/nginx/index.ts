@@ -10,6 +10,8 @@ import { splitNginxDump } from './lexer.js';
 import { nginxTree, parseNginxModel, parseNginxReusing } from './model.js';
 import { normalizeText } from '../../diff/normalize.js';
 import { readPid, startedAt } from './process.js';
+import { narrowTexts } from '../../diff/narrow.js';
+import { splitNginx } from './split.js';
 
 const options = {
   /** The live main config file (nginx -c). */
@@ -74,6 +76,7 @@ export const nginxProvider: Provider<NginxOptions> = {
     const { directives, expanded } = await expandIncludes(parseNginxReusing(text, origin), dirname(target.config), includeSource(files), expand);
     return { ...nginxTree(directives, normalizeText(text), origin, text), included: expanded };
   },
+  narrow: (approved, live) => narrowTexts(approved, live, splitNginx),
   validate: (text, target) => validateNginx(text, target, target.desired),
   apply: (target, approved, ctx) => applyNginx(target, approved, ctx, pidFileOf(target, approved)),
 };
