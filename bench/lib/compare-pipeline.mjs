@@ -11,6 +11,7 @@
 // The unified diff is not part of a check: only `diff`, `revert` and drift PRs compute it, for
 // display, so it is measured on its own (displayDiff).
 import { readFileSync } from 'node:fs';
+import { clearNarrowCache } from '../../dist/diff/narrow.js';
 import { Redactor } from '../../dist/diff/redact.js';
 import { firstEmptyPool } from '../../dist/diff/pools.js';
 import { DEFAULT_SEVERITY_RULES } from '../../dist/diff/severity.js';
@@ -30,6 +31,7 @@ export const PROVIDERS = {
 export function forgetParses() {
   clearHaproxyCache();
   clearNginxCache();
+  clearNarrowCache();
 }
 
 /** A fixed install key: fingerprints must not vary between runs of the bench. */

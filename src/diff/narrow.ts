@@ -53,9 +53,9 @@ export function narrowTexts(approved: string, live: string, split: (text: string
   if (tooBig(approved) || tooBig(live)) return undefined;
   // Line breaks other than \n (and a byte-order mark) are left to the full parse.
   if (approved.includes('\r') || live.includes('\r') || approved.charCodeAt(0) === 0xfeff || live.charCodeAt(0) === 0xfeff) return undefined;
-  const a = split(approved);
+  const a = splitOf(approved, split);
   if (!a) return undefined;
-  const b = split(live);
+  const b = splitOf(live, split);
   if (!b || a.frame !== b.frame) return undefined;
   const anchors = new Set([...firstOfEachKind(a.blocks), ...firstOfEachKind(b.blocks)]);
   const liveByKey = new Map<string, TextBlock>();
@@ -74,6 +74,31 @@ export function narrowTexts(approved: string, live: string, split: (text: string
   if (blankA.length === 0) return undefined;
   blankB.sort((p, q) => p.start - q.start);
   return { approved: blank(approved, blankA), live: blank(live, blankB), blanked: blankA.length };
+}
+
+type Splitter = (text: string) => TextSplit | undefined;
+
+/**
+ * The splits of the last few texts, per splitter: a service checks the same approved text (and
+ * mostly the same live one) pass after pass. A hit is the same text (compared, not hashed).
+ */
+const recentSplits = new Map<Splitter, { text: string; split: TextSplit | undefined }[]>();
+const RECENT = 4;
+
+function splitOf(text: string, split: Splitter): TextSplit | undefined {
+  let recent = recentSplits.get(split);
+  if (!recent) recentSplits.set(split, (recent = []));
+  const hit = recent.find((r) => r.text.length === text.length && r.text === text);
+  if (hit) return hit.split;
+  const result = split(text);
+  recent.push({ text, split: result });
+  if (recent.length > RECENT) recent.shift();
+  return result;
+}
+
+/** Forgets the splits kept (benchmarks measure a first check with it). */
+export function clearNarrowCache(): void {
+  recentSplits.clear();
 }
 
 function tooBig(text: string): boolean {
