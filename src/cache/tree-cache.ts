@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, type ConfigTree } from '../diff/tree.js';
@@ -26,34 +26,42 @@ interface Entry {
  * its sides come from here (the approved side is the same blob, the live side the same bytes),
  * and a Caddyfile is not run through `caddy adapt` again.
  *
- * Only trees that survive JSON unchanged are kept (plain maps, finite numbers). The entries
- * hold config values, secrets included, so the folder is the process owner's alone (0700), as
- * the Git clone beside it is. Best effort: an unreadable or unwritable folder means no cache.
+ * Only trees that survive JSON unchanged are kept (plain maps, finite numbers). A tree holds
+ * config values, secrets included, and a forged tree could hide a drift: each entry is
+ * encrypted and authenticated (AES-256-GCM, with a key derived from the install key, and the
+ * entry's own name as associated data, so an entry copied over another does not open). No
+ * secret is written in the clear, and an entry that does not open is a miss. The folder is the
+ * process owner's alone (0700). Best effort: an unreadable or unwritable folder means no cache.
  * DRIFTWARDEN_NO_CACHE=1 turns it off.
  */
 export class TreeCache {
   private written = false;
   private offThread: OffThreadParser | undefined;
 
-  private constructor(private readonly dir: string | undefined) {}
+  private constructor(
+    private readonly dir: string | undefined,
+    private readonly key: Buffer,
+  ) {}
 
-  static open(stateDir: string): TreeCache {
-    return new TreeCache(process.env.DRIFTWARDEN_NO_CACHE ? undefined : join(stateDir, 'cache', 'trees'));
+  /** The cache in the state folder, sealed with a key derived from the install key. */
+  static open(stateDir: string, installKey: Buffer): TreeCache {
+    const key = createHmac('sha256', installKey).update('driftwarden tree cache v1').digest();
+    return new TreeCache(process.env.DRIFTWARDEN_NO_CACHE ? undefined : join(stateDir, 'cache', 'trees'), key);
   }
 
   static off(): TreeCache {
-    return new TreeCache(undefined);
+    return new TreeCache(undefined, Buffer.alloc(0));
   }
 
   /** provider.parse(text, origin, target), from the cache when the same parse was done before. */
   async parse<T extends TargetBase>(provider: Provider, text: string, origin: string, target: T): Promise<ConfigTree> {
     if (!this.dir) return this.parseNow(provider, text, origin, target);
-    const key = createHash('sha256').update(`${BUILD_ID}\0${provider.kind}\0${canonicalJson(target)}\0${origin}\0`).update(text).digest('hex');
-    const file = join(this.dir, `${key}.json`);
-    const hit = this.read(file);
+    // Keyed (HMAC), so that a name does not let anyone confirm a guess of a config's text.
+    const name = createHmac('sha256', this.key).update(`${BUILD_ID}\0${provider.kind}\0${canonicalJson(target)}\0${origin}\0`).update(text).digest('hex');
+    const hit = this.read(name);
     if (hit) return hit;
     const tree = await this.parseNow(provider, text, origin, target);
-    this.write(file, tree);
+    this.write(name, tree);
     return tree;
   }
 
@@ -85,7 +93,7 @@ export class TreeCache {
     if (!this.dir || !this.written) return;
     this.written = false;
     try {
-      const names = readdirSync(this.dir).filter((n) => n.endsWith('.json'));
+      const names = readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX));
       if (names.length <= limit) return;
       const dir = this.dir;
       const aged = names.map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
@@ -95,12 +103,13 @@ export class TreeCache {
     }
   }
 
-  private read(file: string): ConfigTree | undefined {
+  private read(name: string): ConfigTree | undefined {
+    const file = join(this.dir as string, `${name}${SUFFIX}`);
     let entry: Entry;
     try {
-      entry = JSON.parse(readFileSync(file, 'utf8')) as Entry;
+      entry = JSON.parse(open(readFileSync(file), this.key, name)) as Entry;
     } catch {
-      return undefined;
+      return undefined; // missing, damaged or forged: parse again
     }
     try {
       const now = new Date();
@@ -113,9 +122,10 @@ export class TreeCache {
     return tree;
   }
 
-  private write(file: string, tree: ConfigTree): void {
+  private write(name: string, tree: ConfigTree): void {
     const json = serialize(tree);
     if (json === undefined || !this.dir) return;
+    const file = join(this.dir, `${name}${SUFFIX}`);
     try {
       // One level at a time: a recursive mkdir can spin forever in odd places (under /proc on Node 20).
       for (const d of [join(this.dir, '..'), this.dir]) {
@@ -126,13 +136,30 @@ export class TreeCache {
         }
       }
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, json, { mode: 0o600 });
+      writeFileSync(tmp, seal(json, this.key, name), { mode: 0o600 });
       renameSync(tmp, file);
       this.written = true;
     } catch {
       /* no cache this time */
     }
   }
+}
+
+const SUFFIX = '.tree';
+
+/** iv (12 bytes) | tag (16) | AES-256-GCM ciphertext of `text`, bound to `name`. */
+function seal(text: string, key: Buffer, name: string): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(name));
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+/** The text `seal` sealed; throws when the bytes were not sealed with this key for this name. */
+function open(sealed: Buffer, key: Buffer, name: string): string {
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12)).setAAD(Buffer.from(name));
+  decipher.setAuthTag(sealed.subarray(12, 28));
+  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
 }
 
 /**

@@ -14,7 +14,7 @@ export function describeChange(change: Change, vocabulary?: Vocabulary): string 
   const { subject, rest } = phrase(change.path, vocabulary);
   switch (change.kind) {
     case 'changed':
-      return `${prefix}${subject}${rest}${rest ? ' ' : ''}${show(change.approved)} -> ${show(change.live)}`.replace(/: $/, '');
+      return withoutTrailingColon(`${prefix}${subject}${rest}${rest ? ' ' : ''}${show(change.approved)} -> ${show(change.live)}`);
     case 'added':
       return `${prefix}${subject}${rest ? `${rest} ` : ''}added${change.live !== undefined ? `: ${show(change.live)}` : ''}`;
     case 'removed':
@@ -22,6 +22,11 @@ export function describeChange(change: Change, vocabulary?: Vocabulary): string 
     case 'moved':
       return `${prefix}${subject}${rest ? `${rest} ` : ''}order changed (${show(change.approved)} -> ${show(change.live)})`;
   }
+}
+
+/** `text` without a final `: ` (what `.replace(/: $/, '')` does, without a regular expression). */
+function withoutTrailingColon(text: string): string {
+  return text.endsWith(': ') ? text.slice(0, -2) : text;
 }
 
 function phrase(path: string, vocabulary?: Vocabulary): { subject: string; rest: string } {

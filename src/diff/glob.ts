@@ -5,29 +5,89 @@ import { splitPath } from './tree.js';
  * (including none), `{a,b}` alternatives within a segment. Matching is per segment, so a quoted
  * segment holding dots (`"10.0.0.3:8080"`) is one segment. List positions (`[3]`) are ignored:
  * `rules[3]` matches `**.rules`.
+ *
+ * Severity rules are matched against every change, and a big drift has thousands: a glob is
+ * split once (globSegments) and each of its segments is matched as cheaply as its form allows
+ * (a literal compares strings, `{a,b}` looks in a set, the rest use a regular expression).
  */
 const segmentCache = new Map<string, RegExp>();
+const globCache = new Map<string, SegmentMatcher[]>();
+/** Keys of both caches come from config; bounded even across many reloads. */
+const CACHE_LIMIT = 10_000;
+
+/** One segment of a glob: `**`, a literal, a set of literal alternatives, or a pattern. */
+type SegmentMatcher = { kind: 'any' } | { kind: 'literal'; text: string } | { kind: 'set'; texts: ReadonlySet<string> } | { kind: 'pattern'; part: string };
 
 export function globMatches(glob: string, path: string): boolean {
-  const pattern = splitPath(glob);
-  const segments = splitPath(path).map((s) => s.replace(/\[\d+\]/g, ''));
-  return match(pattern, 0, segments, 0);
+  return matchSegments(globSegments(glob), pathSegments(path));
 }
 
-function match(pattern: string[], p: number, segs: string[], s: number): boolean {
+/** The segments of a path as globs see them: list positions dropped. */
+export function pathSegments(path: string): string[] {
+  const segments = splitPath(path);
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i] as string;
+    if (seg.includes('[')) segments[i] = seg.replace(/\[\d+\]/g, '');
+  }
+  return segments;
+}
+
+/** A glob, split and classified once. */
+export function globSegments(glob: string): readonly SegmentMatcher[] {
+  let compiled = globCache.get(glob);
+  if (compiled) return compiled;
+  compiled = splitPath(glob).map(classify);
+  if (globCache.size >= CACHE_LIMIT) globCache.clear();
+  globCache.set(glob, compiled);
+  return compiled;
+}
+
+export function matchSegments(pattern: readonly SegmentMatcher[], segs: readonly string[]): boolean {
+  // A match ends with the glob's last segment on the path's last one: most rules (`**.weight`)
+  // fail right there. Only literals and sets are tried early; a pattern compiles only when reached.
+  const last = pattern[pattern.length - 1];
+  if (last && (last.kind === 'literal' || last.kind === 'set') && (segs.length === 0 || !segmentMatches(last, segs[segs.length - 1] as string))) return false;
+  return match(pattern, 0, segs, 0);
+}
+
+function classify(part: string): SegmentMatcher {
+  if (part === '**') return { kind: 'any' };
+  const star = part.includes('*');
+  const open = part.indexOf('{');
+  if (!star && open === -1) return { kind: 'literal', text: part };
+  // `{a,b,c}` and nothing else: the pattern ^(?:a|b|c)$ of literals is a set lookup.
+  if (!star && open === 0 && part.indexOf('{', 1) === -1 && part.indexOf('}') === part.length - 1) {
+    return { kind: 'set', texts: new Set(part.slice(1, -1).split(',')) };
+  }
+  return { kind: 'pattern', part };
+}
+
+function match(pattern: readonly SegmentMatcher[], p: number, segs: readonly string[], s: number): boolean {
   if (p === pattern.length) return s === segs.length;
-  const part = pattern[p] as string;
-  if (part === '**') {
+  const part = pattern[p] as SegmentMatcher;
+  if (part.kind === 'any') {
     for (let k = s; k <= segs.length; k++) if (match(pattern, p + 1, segs, k)) return true;
     return false;
   }
-  return s < segs.length && segmentRegex(part).test(segs[s] as string) && match(pattern, p + 1, segs, s + 1);
+  return s < segs.length && segmentMatches(part, segs[s] as string) && match(pattern, p + 1, segs, s + 1);
+}
+
+function segmentMatches(part: Exclude<SegmentMatcher, { kind: 'any' }>, seg: string): boolean {
+  switch (part.kind) {
+    case 'literal':
+      return part.text === seg;
+    case 'set':
+      return part.texts.has(seg);
+    case 'pattern':
+      // Compiled when first needed, as before: a malformed glob throws only if it is reached.
+      return segmentRegex(part.part).test(seg);
+  }
 }
 
 function segmentRegex(part: string): RegExp {
   let re = segmentCache.get(part);
   if (re) return re;
-  if (segmentCache.size >= 10_000) segmentCache.clear(); // keys come from config; bounded even across many reloads
+  if (segmentCache.size >= CACHE_LIMIT) segmentCache.clear();
   let src = '';
   let inBraces = false;
   for (const ch of part) {
@@ -38,7 +98,7 @@ function segmentRegex(part: string): RegExp {
     else src += ch.replace(/[\\^$+?.()[\]|]/g, '\\$&');
   }
   re = new RegExp(`^${src}$`);
-  if (segmentCache.size < 10_000) segmentCache.set(part, re);
+  if (segmentCache.size < CACHE_LIMIT) segmentCache.set(part, re);
   return re;
 }
 

@@ -31,7 +31,10 @@ export function emptyPoolFindings(approved: TreeValue | null, live: TreeValue | 
     const a = approved[collection];
     const l = live[collection];
     if (!isObject(a) || !isObject(l)) continue;
-    for (const [name, pool] of Object.entries(l as TreeObject)) {
+    for (const name of Object.keys(l)) {
+      const pool = l[name] as TreeValue;
+      // The same pool object on both sides (a section both parses share) cannot have emptied.
+      if (a[name] === pool) continue;
       const before = serverList(a[name]).filter(canTakeTraffic).length;
       const now = serverList(pool).filter(canTakeTraffic).length;
       if (before > 0 && now === 0 && serverList(pool).length > 0) {
@@ -58,9 +61,21 @@ export function firstEmptyPool(root: TreeValue | null): string | null {
     const pools = root[collection];
     if (!isObject(pools)) continue;
     for (const [name, pool] of Object.entries(pools)) {
-      const servers = serverList(pool);
-      if (servers.length > 0 && !servers.some(canTakeTraffic)) return joinPath(collection, name);
+      if (isEmptyPool(pool)) return joinPath(collection, name);
     }
   }
   return null;
+}
+
+/** Frozen pools (shared by parses, see `shareable`) never change: their answer is kept. */
+const emptyFrozenPools = new WeakMap<object, boolean>();
+
+function isEmptyPool(pool: TreeValue): boolean {
+  const frozen = isObject(pool) && Object.isFrozen(pool);
+  const known = frozen ? emptyFrozenPools.get(pool) : undefined;
+  if (known !== undefined) return known;
+  const servers = serverList(pool);
+  const empty = servers.length > 0 && !servers.some(canTakeTraffic);
+  if (frozen) emptyFrozenPools.set(pool, empty);
+  return empty;
 }

@@ -1,4 +1,4 @@
-import { globMatches } from './glob.js';
+import { globSegments, matchSegments, pathSegments } from './glob.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -46,18 +46,37 @@ export const DEFAULT_SEVERITY_RULES: SeverityRule[] = [
 
 export const DEFAULT_SEVERITY: Severity = 'low';
 
+/** The first rule that matches wins. The path is split once for all the rules it is tried against. */
 export function severityOf(path: string, kind: ChangeKind, rules: readonly SeverityRule[]): Severity {
+  let segments: string[] | undefined;
   for (const rule of rules) {
     if (rule.kind && !rule.kind.includes(kind)) continue;
-    if (globMatches(rule.path, path)) return rule.severity;
+    segments ??= pathSegments(path);
+    if (matchSegments(globSegments(rule.path), segments)) return rule.severity;
   }
   return DEFAULT_SEVERITY;
+}
+
+/** severityOf for a path already split as globs see it (see pathSegments). */
+export function severityOfSegments(segments: readonly string[], kind: ChangeKind, rules: readonly SeverityRule[]): Severity {
+  for (const rule of rules) {
+    if (rule.kind && !rule.kind.includes(kind)) continue;
+    if (matchSegments(globSegments(rule.path), segments)) return rule.severity;
+  }
+  return DEFAULT_SEVERITY;
+}
+
+const RANKS = new Map<string, number>(SEVERITIES.map((s, i) => [s, i]));
+
+/** SEVERITIES.indexOf, by lookup: 0 is critical, -1 a value that is no severity. */
+export function severityRank(severity: Severity): number {
+  return RANKS.get(severity) ?? -1;
 }
 
 export function maxSeverity(items: readonly { severity: Severity }[]): Severity | undefined {
   let best: number | undefined;
   for (const { severity } of items) {
-    const rank = SEVERITIES.indexOf(severity);
+    const rank = severityRank(severity);
     if (best === undefined || rank < best) best = rank;
   }
   return best === undefined ? undefined : SEVERITIES[best];

@@ -42,14 +42,15 @@ const IDENTITY_KEYS = ['name', 'id'] as const;
 /**
  * The identity key shared by every item of a list (all objects, all with a unique
  * string value for the key), or undefined when the list must be compared by position.
+ * `valueOf` reads an item's value for a key (the redacted one, when comparing redacted lists).
  */
-export function identityKey(items: readonly TreeValue[]): string | undefined {
+export function identityKey(items: readonly TreeValue[], valueOf: (item: TreeObject, key: string) => TreeValue | undefined = (item, key) => item[key]): string | undefined {
   if (items.length === 0) return undefined;
   for (const key of IDENTITY_KEYS) {
     const seen = new Set<string>();
     let ok = true;
     for (const item of items) {
-      const id = isObject(item) ? item[key] : undefined;
+      const id = isObject(item) ? valueOf(item, key) : undefined;
       if ((typeof id !== 'string' && typeof id !== 'number') || seen.has(String(id))) {
         ok = false;
         break;
@@ -71,8 +72,95 @@ export function canonicalJson(value: unknown): string {
   return appendCanonical('', value);
 }
 
+/**
+ * Canonical JSON of subtrees that trees share (see `shareable`), made once and then reused by
+ * every tree holding them: a config's hash then costs little more than joining its sections.
+ * null: shared, not serialized yet.
+ */
+const sharedCanonical = new WeakMap<object, SharedJson>();
+
+/** A shared subtree's JSON (null until first needed), and its member string under the key it last sat under. */
+interface SharedJson {
+  json: string | null;
+  member?: { key: string; json: string };
+}
+
+/**
+ * Deep-freezes a subtree so that several trees (and later parses) can hold the same object
+ * safely, and lets canonicalJson remember its JSON. Only for values nobody changes afterwards.
+ */
+export function shareable<T extends TreeValue>(value: T): T {
+  deepFreeze(value);
+  if (value !== null && typeof value === 'object') sharedCanonical.set(value, { json: null });
+  return value;
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+}
+
 function appendCanonical(out: string, value: unknown): string {
   if (value === null || typeof value !== 'object') return out + (JSON.stringify(value) ?? 'null');
+  const shared = sharedCanonical.get(value);
+  if (shared !== undefined) return out + sharedJson(value, shared);
+  return appendStructure(out, value);
+}
+
+function sharedJson(value: object, shared: SharedJson): string {
+  shared.json ??= flatten(appendStructure('', value));
+  return shared.json;
+}
+
+/**
+ * V8 builds `a + b` as a rope and copies it into one flat string when it is read (hashed,
+ * written). A remembered string is read again by every tree that holds it: flatten it once
+ * (converting to a number flattens the string in place; the number itself is unused).
+ */
+function flatten(text: string): string {
+  Number(text);
+  return text;
+}
+
+/** canonicalJson of an object without one of its keys (the JSON of `{ [omit]: _, ...rest }`'s rest). */
+export function canonicalJsonWithout(value: Record<string, unknown>, omit: string): string {
+  const keys = sortedKeys(value);
+  // A change of one scalar (most of a big drift) is all scalars.
+  const scalars = scalarsJson(value, keys.includes(omit) ? keys.filter((k) => k !== omit) : keys);
+  if (scalars !== undefined) return scalars;
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = value[key];
+    if (item === undefined || key === omit) continue;
+    out += first ? quoteKey(key) : `,${quoteKey(key)}`;
+    first = false;
+    out = appendCanonical(out, item);
+  }
+  return `${out}}`;
+}
+
+/**
+ * When every member of an object is a string, number, boolean or null (undefined ones left
+ * out), V8's own JSON of it, listing `keys` in their order (a replacer array), is its canonical
+ * JSON. Undefined otherwise (and for a `__proto__` key, which a plain read would not see as data).
+ */
+function scalarsJson(obj: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  // Boxed strings, dates and the like have JSON of their own: only plain objects.
+  const proto: unknown = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  for (const key of keys) {
+    const item = obj[key];
+    if (item === undefined || item === null) continue;
+    const type = typeof item;
+    if ((type !== 'string' && type !== 'number' && type !== 'boolean') || key === '__proto__') return undefined;
+  }
+  return JSON.stringify(obj, keys as string[]);
+}
+
+/** An object or array, its members through appendCanonical. */
+function appendStructure(out: string, value: object): string {
   if (Array.isArray(value)) {
     out += '[';
     for (let i = 0; i < value.length; i++) {
@@ -84,6 +172,9 @@ function appendCanonical(out: string, value: unknown): string {
   }
   const obj = value as Record<string, unknown>;
   const keys = sortedKeys(obj);
+  if (keys.length >= MANY_KEYS) return `${out}{${joinMembers(obj, keys)}}`;
+  const scalars = scalarsJson(obj, keys);
+  if (scalars !== undefined) return out + scalars;
   out += '{';
   let first = true;
   for (const key of keys) {
@@ -96,13 +187,59 @@ function appendCanonical(out: string, value: unknown): string {
   return `${out}}`;
 }
 
-/** Object.keys in code-unit order (what `sort()` gives), without sorting keys that already are. */
+/**
+ * A collection of thousands of pools: its members joined into one flat string at once, which
+ * V8 does far faster than flattening a rope of thousands of pieces when the text is hashed.
+ */
+const MANY_KEYS = 64;
+
+function joinMembers(obj: Record<string, unknown>, keys: string[]): string {
+  const members: string[] = [];
+  for (const key of keys) {
+    const item = obj[key];
+    if (item !== undefined) members.push(member(key, item));
+  }
+  return members.join(',');
+}
+
+/**
+ * `"key":<json>`. A shared subtree sits under the same key in every tree that holds it (a
+ * section under its name): that member string is kept too.
+ */
+function member(key: string, item: unknown): string {
+  const shared = item !== null && typeof item === 'object' ? sharedCanonical.get(item) : undefined;
+  if (shared === undefined) return appendCanonical(quoteKey(key), item);
+  if (shared.member?.key !== key) shared.member = { key, json: flatten(quoteKey(key) + sharedJson(item as object, shared)) };
+  return shared.member.json;
+}
+
+/**
+ * Object.keys in code-unit order (what `sort()` gives), without sorting keys that already are.
+ * Objects of one shape come in runs (every server, every change): the last order is kept.
+ */
+let lastKeys: string[] = [];
+let lastSorted: string[] = [];
+
 function sortedKeys(obj: object): string[] {
   const keys = Object.keys(obj);
+  let sorted = true;
   for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort(byCodeUnits);
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      sorted = false;
+      break;
+    }
   }
-  return keys;
+  if (sorted) return keys;
+  if (sameKeys(keys, lastKeys)) return lastSorted;
+  lastKeys = keys.slice();
+  lastSorted = keys.sort(byCodeUnits);
+  return lastSorted;
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -132,6 +269,9 @@ export function joinPath(base: string, segment: string): string {
 
 /** The segments of a path, quoted ones unquoted; a list position `[3]` stays on its segment. */
 export function splitPath(path: string): string[] {
+  // Most paths quote nothing: the segments are what lies between the dots (the loop below
+  // gives the same, except for '' and a trailing dot).
+  if (!path.includes('"') && path !== '' && !path.endsWith('.')) return path.split('.');
   const out: string[] = [];
   let i = 0;
   while (i < path.length) {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Finding } from '../diff/pools.js';
+import type { Narrowed } from '../diff/narrow.js';
 import type { ConfigTree } from '../diff/tree.js';
 
 /** What a provider read from the running system: the live config text, and where it came from. */
@@ -81,6 +82,12 @@ export interface Provider<Options extends object = Record<string, unknown>> {
    * `included` says which were.
    */
   parseAll?(text: string, origin: string, target: TargetBase & Options, files: FileSource, expand?: ReadonlySet<string>): Promise<ConfigTree>;
+  /**
+   * Both texts with the blocks that are equal on both sides blanked (see diff/narrow.ts), or
+   * undefined when narrowing does not apply. Parsing and comparing the narrowed texts must give
+   * the comparison of the full ones.
+   */
+  narrow?(approved: string, live: string): Narrowed | undefined;
   /** The native checker (`haproxy -c`, `nginx -t`, `caddy validate`) on a candidate text. */
   validate?(text: string, target: TargetBase & Options, ctx: ProviderContext): Promise<ValidationResult>;
   /** Writes, reloads, verifies the running program, and rolls back on failure. */

@@ -48,36 +48,53 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     outcome = { kind: 'compared', comparison };
   } else {
     const rules = [...target.severity, ...rt.config.severity, ...DEFAULT_SEVERITY_RULES];
-    // Hashes name the content as read (what `sha256sum` of the file says), whichever path compared it.
-    comparison = { ...compareConfigs(obs.approved, obs.live, { rules, ignore: target.ignore, redactor: rt.redactor, findings: obs.snapshot.findings ?? [] }), approvedHash: sha256(obs.approvedText), liveHash: sha256(obs.snapshot.text) };
+    comparison = compareConfigs(obs.approved, obs.live, {
+      rules,
+      ignore: target.ignore,
+      redactor: rt.redactor,
+      findings: obs.snapshot.findings ?? [],
+      // Hashes name the content as read (what `sha256sum` of the file says), whichever path compared it.
+      hashes: { approved: sha256(obs.approvedText), live: sha256(obs.snapshot.text) },
+      // The trees may be of narrowed texts: the unified diff shows the full ones.
+      texts: { approved: obs.approvedText, live: obs.snapshot.text },
+    });
     outcome = { kind: 'compared', comparison };
     if (!comparison.inSync) {
       // Provenance is a history search: reuse it while the drift stays the same.
       provenance =
         previous.fingerprint === comparison.fingerprint && previous.provenance
           ? previous.provenance
-          : await findProvenance(rt.git, {
-              path: target.desired,
-              liveCanonical: obs.live.canonical,
-              canonicalOf: async (text, commit) => {
-                // Compare like with like: a provider that follows includes follows them at that commit too.
-                const provider = getProvider(target.provider);
-                const tree = provider.parseAll
-                  ? await provider.parseAll(text, target.desired, target, gitFiles(rt.git, commit, target.desired), new Set(obs.live.included ?? []))
-                  : await provider.parse(text, target.desired, target);
-                return tree.canonical;
-              },
-              tip: gitState.commit,
-            }).catch(() => null); // provenance explains a drift; failing to find it must not hide the drift
+          : await obs
+              // The whole live config (the compared tree may be of the narrowed text).
+              .full()
+              .then(({ live }) =>
+                findProvenance(rt.git, {
+                  path: target.desired,
+                  liveCanonical: live.canonical,
+                  canonicalOf: async (text, commit) => {
+                    // Compare like with like: a provider that follows includes follows them at that commit too.
+                    const provider = getProvider(target.provider);
+                    const tree = provider.parseAll
+                      ? await provider.parseAll(text, target.desired, target, gitFiles(rt.git, commit, target.desired), new Set(live.included ?? []))
+                      : await provider.parse(text, target.desired, target);
+                    return tree.canonical;
+                  },
+                  tip: gitState.commit,
+                }),
+              )
+              .catch(() => null); // provenance explains a drift; failing to find it must not hide the drift
     }
   }
+  const mode = options.mode ?? target.mode;
   const decision = decide(previous, outcome, {
-    mode: options.mode ?? target.mode,
+    mode,
     now,
     policy: rt.config.revert,
     gitStale: gitState.stale,
     key: comparison ? `${gitState.commit}:${comparison.approvedHash}:${comparison.liveHash}` : null,
-    approvedEmptyPool: obs.kind === 'observed' ? firstEmptyPool(obs.approved.root) : null, // identical: nothing to revert
+    // Only a revert reads it (mode revert, or a rejected PR): the whole approved config's pools.
+    // Identical: nothing to revert.
+    approvedEmptyPool: obs.kind === 'observed' && mode !== 'alert' && comparison && !comparison.inSync ? firstEmptyPool((await obs.full()).approved.root) : null,
     canApply: typeof getProvider(target.provider).apply === 'function',
     onReject: target.onReject ?? 'revert',
     ...(options.allowStale ? { allowStale: true } : {}),

@@ -10,15 +10,36 @@ import { posix } from 'node:path';
 
 /** Both sides of one target, read and parsed; or the stage that failed and why. */
 export type Observation =
-  | { kind: 'observed'; approved: ConfigTree; live: ConfigTree; snapshot: LiveSnapshot; approvedOrigin: string; approvedText: string }
+  | {
+      kind: 'observed';
+      /**
+       * The trees compared: of the narrowed texts when `narrowed` (the blocks equal on both
+       * sides left out, see diff/narrow.ts), which give the same comparison as the full ones but
+       * are not the whole configs. What needs a whole config (the canonical form, the pools of
+       * the approved config) asks `full()`.
+       */
+      approved: ConfigTree;
+      live: ConfigTree;
+      narrowed: boolean;
+      /** The trees of the full texts, parsed on first call when narrowed (otherwise the same trees). */
+      full(): Promise<FullTrees>;
+      snapshot: LiveSnapshot;
+      approvedOrigin: string;
+      approvedText: string;
+    }
   /** Live is byte for byte the approved text and nothing else differs: in sync without parsing. */
   | { kind: 'identical'; snapshot: LiveSnapshot; approvedOrigin: string; approvedText: string }
   | { kind: 'failed'; stage: 'git' | 'observe' | 'parse-approved' | 'parse-live'; message: string };
 
+export interface FullTrees {
+  approved: ConfigTree;
+  live: ConfigTree;
+}
+
 export const DEFAULT_OBSERVE_TIMEOUT_MS = 30_000;
 
 /** Reads the approved file at the commit and the live config; never writes anything. */
-export async function observeTarget(target: Target, git: GitSource, gitState: GitState, baseDir: string, timeoutMs = DEFAULT_OBSERVE_TIMEOUT_MS, trees = TreeCache.off(), early?: Promise<LiveRead>): Promise<Observation> {
+export async function observeTarget(target: Target, git: GitSource, gitState: GitState, baseDir: string, timeoutMs = DEFAULT_OBSERVE_TIMEOUT_MS, cache = TreeCache.off(), early?: Promise<LiveRead>): Promise<Observation> {
   const provider = getProvider(target.provider);
   const approvedOrigin = `${target.desired}@${gitState.commit.slice(0, 12)}`;
   const missing = (): Observation => ({
@@ -53,22 +74,45 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
   if (single && snapshot.text === approvedText) {
     return { kind: 'identical', snapshot, approvedOrigin, approvedText };
   }
-  let approved: ConfigTree;
-  try {
-    approved = provider.parseAll
-      ? await provider.parseAll(approvedText, approvedOrigin, target, gitFiles(git, gitState.commit, target.desired))
-      : await trees.parse(provider, approvedText, approvedOrigin, target);
-  } catch (err) {
-    return { kind: 'failed', stage: 'parse-approved', message: `approved config does not parse: ${describeParse(err)}` };
-  }
-  try {
-    const live = provider.parseAll
-      ? await provider.parseAll(snapshot.text, snapshot.origin, target, liveFiles(snapshot), new Set(approved.included ?? []))
-      : await trees.parse(provider, snapshot.text, snapshot.origin, target);
-    return { kind: 'observed', approved, live, snapshot, approvedOrigin, approvedText };
-  } catch (err) {
-    return { kind: 'failed', stage: 'parse-live', message: `live config does not parse: ${describeParse(err)}` };
-  }
+  // Blocks equal on both sides need not be parsed or compared: narrow both texts to what differs.
+  const narrowed = provider.narrow?.(approvedText, snapshot.text);
+  const parseBoth = async (approvedSource: string, liveSource: string): Promise<{ approved: ConfigTree; live: ConfigTree } | Extract<Observation, { kind: 'failed' }>> => {
+    let approved: ConfigTree;
+    try {
+      approved = provider.parseAll
+        ? await provider.parseAll(approvedSource, approvedOrigin, target, gitFiles(git, gitState.commit, target.desired))
+        : await cache.parse(provider, approvedSource, approvedOrigin, target);
+    } catch (err) {
+      return { kind: 'failed', stage: 'parse-approved', message: `approved config does not parse: ${describeParse(err)}` };
+    }
+    try {
+      const live = provider.parseAll
+        ? await provider.parseAll(liveSource, snapshot.origin, target, liveFiles(snapshot), new Set(approved.included ?? []))
+        : await cache.parse(provider, liveSource, snapshot.origin, target);
+      return { approved, live };
+    } catch (err) {
+      return { kind: 'failed', stage: 'parse-live', message: `live config does not parse: ${describeParse(err)}` };
+    }
+  };
+  const trees = await parseBoth(narrowed?.approved ?? approvedText, narrowed?.live ?? snapshot.text);
+  if ('kind' in trees) return trees;
+  const liveText = snapshot.text;
+  let full: Promise<FullTrees> | undefined;
+  return {
+    kind: 'observed',
+    ...trees,
+    snapshot,
+    approvedOrigin,
+    approvedText,
+    narrowed: narrowed !== undefined,
+    full: () =>
+      (full ??= narrowed
+        ? parseBoth(approvedText, liveText).then((t) => {
+            if ('kind' in t) throw new Error(t.message);
+            return t;
+          })
+        : Promise.resolve(trees)),
+  };
 }
 
 /** The approved text; null when the file does not exist; a failed observation when Git cannot say. */

@@ -38,7 +38,8 @@ export async function openRuntime(config: Config, actor: string, log: Logger = s
   }
   const repoKey = createHash('sha256').update(config.git.repo).digest('hex').slice(0, 16);
   const git = new GitSource({ repo: config.git.repo, branch: config.git.branch, token, cacheDir: join(config.stateDir, 'git', repoKey) });
-  const redactor = new Redactor(loadInstallKey(config.stateDir), config.redact);
+  const installKey = loadInstallKey(config.stateDir);
+  const redactor = new Redactor(installKey, config.redact);
   const history = new HistoryStore(join(config.stateDir, 'history.db'));
   let github: GitHubRepo | undefined;
   if (config.github) {
@@ -48,5 +49,5 @@ export async function openRuntime(config: Config, actor: string, log: Logger = s
     else if (config.targets.some((t) => t.mode === 'pr')) warnings.push(`environment variable ${config.github.tokenEnv} (github.tokenEnv) is not set; targets in mode pr only alert`);
   }
   const notifier = new Notifier(history, config.notify, actor, log);
-  return { config, git, history, redactor, actor, warnings, notifier, trees: TreeCache.open(config.stateDir), log, ...(github ? { github } : {}), close: () => history.close() };
+  return { config, git, history, redactor, actor, warnings, notifier, trees: TreeCache.open(config.stateDir, installKey), log, ...(github ? { github } : {}), close: () => history.close() };
 }

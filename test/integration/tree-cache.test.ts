@@ -39,7 +39,22 @@ describe('parsed trees of drifted texts, kept between passes', () => {
     for (const n of entries(s.dir)) writeFileSync(join(folder, n), '{"format": "yaml", "root": ');
     const again = await cli('--config', s.config, 'check', '--json');
     expect(drift(again.json())).toEqual(drift(first.json()));
-    for (const n of entries(s.dir)) expect(() => JSON.parse(readFileSync(join(folder, n), 'utf8'))).not.toThrow();
+    for (const n of entries(s.dir)) expect(readFileSync(join(folder, n), 'utf8')).not.toContain('"format": "yaml"');
+  });
+
+  it('keeps no config value in the clear, and a forged entry cannot hide a drift', async () => {
+    const s = setup({ live: DRIFTED });
+    await cli('--config', s.config, 'check');
+    const folder = join(s.dir, '.driftwarden', 'cache', 'trees');
+    const names = entries(s.dir);
+    const bytes = names.map((n) => readFileSync(join(folder, n)));
+    for (const b of bytes) for (const value of ['roundrobin', 'random', 'api-1', '10.0.0.2']) expect(b.includes(value), value).toBe(false);
+    // Whichever entry is the live side's, make it a copy of the other (the approved tree):
+    // a copied entry does not open under another name, so the drift is still found.
+    for (const [i, n] of names.entries()) writeFileSync(join(folder, n), bytes[1 - i] as Buffer);
+    const run = await cli('--config', s.config, 'check');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('backends.api.algorithm: roundrobin -> random');
   });
 
   it('a changed live file is parsed anew, not taken from the cache', async () => {
@@ -61,7 +76,7 @@ describe('parsed trees of drifted texts, kept between passes', () => {
 
   it('a tree that JSON cannot hold exactly (an infinite number, a -0, a line index that is not a plain Map) is not kept', async () => {
     const state = tempDir();
-    const cache = TreeCache.open(state);
+    const cache = TreeCache.open(state, Buffer.alloc(32, 1));
     const target = { name: 't', desired: 'lb/t.cfg', provider: 'odd', mode: 'alert' as const, ignore: [] };
     class Lines extends Map<string, number> {}
     const roots: TreeObject[] = [{ rate: Infinity }, { zero: -0 }, { ok: 1 }];
@@ -85,7 +100,7 @@ describe('parsed trees of drifted texts, kept between passes', () => {
 
   it('sweep keeps the most recently used entries', async () => {
     const state = tempDir();
-    const cache = TreeCache.open(state);
+    const cache = TreeCache.open(state, Buffer.alloc(32, 1));
     const target = { name: 't', desired: 'lb/t.yaml', provider: 'file', mode: 'alert' as const, ignore: [], path: '/x/t.yaml' };
     for (let i = 0; i < 5; i++) await cache.parse(fileProvider, `n: ${i}\n`, 'lb/t.yaml', target);
     const folder = join(state, 'cache', 'trees');
@@ -97,6 +112,11 @@ describe('parsed trees of drifted texts, kept between passes', () => {
     cache.sweep(1);
     const kept = readdirSync(folder);
     expect(kept).toHaveLength(1);
-    expect(readFileSync(join(folder, kept[0] as string), 'utf8')).toContain('"n":4');
+    // The kept entry is the one for `n: 4`: it is still a hit (the provider is not asked again).
+    const asked: string[] = [];
+    const counting = { ...fileProvider, parse: (text: string, origin: string, t: never) => (asked.push(text), fileProvider.parse(text, origin, t)) } as unknown as Provider;
+    await cache.parse(counting, 'n: 4\n', 'lb/t.yaml', target);
+    await cache.parse(counting, 'n: 3\n', 'lb/t.yaml', target);
+    expect(asked).toEqual(['n: 3\n']);
   });
 });

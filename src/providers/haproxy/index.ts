@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { ObserveError } from '../../errors.js';
 import type { Provider } from '../provider.js';
 import { applyHaproxy } from './apply.js';
+import { narrowTexts } from '../../diff/narrow.js';
 import { parseHaproxy } from './model.js';
+import { splitHaproxy } from './split.js';
 import { runningFindings } from './running.js';
 import { parseShowProc, readRunningState, runtimeCommand } from './runtime-api.js';
 import { validateHaproxy } from './validate.js';
@@ -58,6 +60,7 @@ export const haproxyProvider: Provider<HaproxyOptions> = {
     return { text, origin: target.config, facts, findings };
   },
   parse: (text, origin) => parseHaproxy(text, origin),
+  narrow: (approved, live) => narrowTexts(approved, live, splitHaproxy),
   validate: (text, target) => validateHaproxy(text, target.binary, target.config, target.desired),
   apply: (target, approved, ctx) => applyHaproxy(target, approved, ctx),
 };

@@ -30,33 +30,121 @@ const TEMPLATE = /\{\{|\{%|<%|\{#/;
  * Throws ParseError with a line for what HAProxy itself would refuse to read.
  */
 export function lexHaproxy(text: string, origin: string): HaproxySection[] {
-  if (text.length > MAX_BYTES) throw new ParseError(origin, 1, `file larger than ${MAX_BYTES} bytes`);
   const sections: HaproxySection[] = [];
-  let current: HaproxySection | undefined;
-  // Rows as `text.split(/\r?\n/)` gives them, without building that array of 30,000 strings.
-  let lineNo = 0;
-  for (let start = 0; ; ) {
-    const nl = text.indexOf('\n', start);
-    const end = nl === -1 ? text.length : nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-    lineNo++;
-    const words = splitWords(text, start, end, origin, lineNo);
-    if (words.length > 0) current = addLine(sections, current, words, lineNo, origin);
-    if (nl === -1) break;
-    start = nl + 1;
-  }
+  scanHaproxy(text, origin, (section) => sections.push(section));
   return sections;
 }
 
-const CR = 13;
-
-/** Puts one non-empty line where it belongs: it opens a section, or joins the current one. */
-function addLine(sections: HaproxySection[], current: HaproxySection | undefined, words: string[], lineNo: number, origin: string): HaproxySection {
-  const first = words[0] as string;
-  if (SECTION_KEYWORDS.has(first)) {
-    const section = { type: first, name: words[1] ?? '', args: words.slice(2), line: lineNo, lines: [] };
-    sections.push(section);
-    return section;
+/**
+ * lexHaproxy, handing over each section as soon as its last line is read, so that a caller can
+ * build it while its words are fresh (they need not outlive the section: far less for the
+ * garbage collector to copy in a config of 30,000 lines).
+ */
+export function scanHaproxy(text: string, origin: string, onSection: (section: HaproxySection) => void): void {
+  const rows = new HaproxyRows(text, origin);
+  let current: HaproxySection | undefined;
+  for (let words = rows.next(); words !== undefined; words = rows.next()) {
+    if (words.length === 0) continue;
+    const next = addLine(current, words, rows.line, origin);
+    if (next !== current && current) onSection(current);
+    current = next;
   }
+  if (current) onSection(current);
+}
+
+/**
+ * haproxy.cfg row by row, as `text.split(/\r?\n/)` gives the rows but without building that
+ * array, each row lexed when read. A caller that already knows the next rows (a section parsed
+ * before, see model.ts) skips them unread.
+ */
+export class HaproxyRows {
+  /** 1-based line of the row last read, and where it starts and ends (before any `\r\n`). */
+  line = 0;
+  rowStart = 0;
+  rowEnd = 0;
+  /** Where the next row starts. */
+  nextStart = 0;
+  done = false;
+  /** The words of the row at `at`, lexed by sectionBoundaryAt: next() need not lex it again. */
+  private peeked: { at: number; words: string[] } | undefined;
+  /** Likewise the text of the row at `at`. */
+  private peekedText: { at: number; text: string } | undefined;
+
+  constructor(
+    readonly text: string,
+    private readonly origin: string,
+  ) {
+    if (text.length > MAX_BYTES) throw new ParseError(origin, 1, `file larger than ${MAX_BYTES} bytes`);
+  }
+
+  /** The words of the next row, or undefined after the last one. */
+  next(): string[] | undefined {
+    if (this.done) return undefined;
+    const { text } = this;
+    const start = this.nextStart;
+    const nl = text.indexOf('\n', start);
+    this.line++;
+    this.rowStart = start;
+    this.rowEnd = rowEnd(text, start, nl);
+    if (nl === -1) this.done = true;
+    else this.nextStart = nl + 1;
+    if (this.peeked?.at === start) return this.peeked.words;
+    return splitWords(text, start, this.rowEnd, this.origin, this.line);
+  }
+
+  /** The text of the next row, unlexed (undefined after the last one). */
+  nextRowText(): string | undefined {
+    if (this.done) return undefined;
+    return this.rowTextAt(this.nextStart);
+  }
+
+  /** Skips the next `length` characters unread: rows holding `newlines` line breaks. */
+  skip(length: number, newlines: number): void {
+    this.nextStart += length;
+    this.line += newlines;
+    if (this.nextStart >= this.text.length && !this.text.endsWith('\n')) this.done = true;
+  }
+
+  /**
+   * Whether a section starts at `at`: the start of a row whose first word is a section
+   * keyword, or the end of the text. `known` answers for row texts already known to be section
+   * headers, without lexing them. Never throws: a row that does not lex is no section here (it
+   * fails again, with its error, when it is read).
+   */
+  sectionBoundaryAt(at: number, known: (row: string) => boolean): boolean {
+    const { text } = this;
+    if (at === text.length) return true;
+    if (at > text.length || text.charCodeAt(at - 1) !== NEWLINE) return false;
+    if (known(this.rowTextAt(at))) return true;
+    try {
+      const words = splitWords(text, at, rowEnd(text, at, text.indexOf('\n', at)), this.origin, 0);
+      this.peeked = { at, words };
+      return words[0] !== undefined && SECTION_KEYWORDS.has(words[0]);
+    } catch {
+      return false;
+    }
+  }
+
+  private rowTextAt(at: number): string {
+    if (this.peekedText?.at === at) return this.peekedText.text;
+    const text = this.text.slice(at, rowEnd(this.text, at, this.text.indexOf('\n', at)));
+    this.peekedText = { at, text };
+    return text;
+  }
+}
+
+const CR = 13;
+const NEWLINE = 10;
+
+/** Where the row starting at `start` ends: at its `\n` (or the text's end), before a `\r` that precedes a `\n`. */
+function rowEnd(text: string, start: number, nl: number): number {
+  return nl === -1 ? text.length : nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+}
+
+/** Puts one non-empty line where it belongs: it opens a new section (returned), or joins the current one. */
+export function addLine(current: HaproxySection | undefined, words: string[], lineNo: number, origin: string): HaproxySection {
+  const first = words[0] as string;
+  if (SECTION_KEYWORDS.has(first)) return { type: first, name: words[1] ?? '', args: words.slice(2), line: lineNo, lines: [] };
   if (!current) {
     throw new ParseError(origin, lineNo, `keyword ${quoteToken(first)} outside of any section; a file starts with a section such as global, defaults, frontend or backend`);
   }

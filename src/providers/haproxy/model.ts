@@ -1,8 +1,9 @@
+import { BlockCache, countNewlines, detached, type CachedBlock } from '../../diff/block-cache.js';
 import { LineIndex } from '../../diff/lines.js';
 import { normalizeText } from '../../diff/normalize.js';
-import { canonicalJson, joinPath, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { canonicalJson, joinPath, shareable, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { ParseError } from '../../errors.js';
-import { lexHaproxy, quoteToken, type HaproxyLine, type HaproxySection } from './lexer.js';
+import { addLine, HaproxyRows, quoteToken, SECTION_KEYWORDS, type HaproxyLine, type HaproxySection } from './lexer.js';
 import { parseServer, type ServerSpec } from './server.js';
 
 /** Where each section type lands in the shared semantic model. */
@@ -24,19 +25,188 @@ const NESTED = new Set(['timeout', 'option', 'stats', 'errorfile', 'acl', 'hash-
 
 export const HAPROXY_VOCABULARY = { collections: { frontends: 'frontend', backends: 'backend', listens: 'listen', defaults: 'defaults' }, algorithm: 'balance' };
 
-/** Parses haproxy.cfg into the shared semantic model (frontends, backends with algorithm and servers, ...). */
+/**
+ * Parses haproxy.cfg into the shared semantic model (frontends, backends with algorithm and
+ * servers, ...). A row whose text is the header of a section parsed before is looked up
+ * before it is lexed: when the section's whole text is the same again, it is skipped unread.
+ */
 export function parseHaproxy(text: string, origin: string): ConfigTree {
-  const sections = lexHaproxy(text, origin);
-  const lines = new LineIndex();
-  const root: TreeObject = {};
-  const defaultsByName = new Map<string, HaproxySection>();
-  let lastDefaults: HaproxySection | undefined;
-  let unnamed = 0;
-  for (const section of sections) {
+  const builder = new TreeBuilder(origin);
+  const rows = new HaproxyRows(text, origin);
+  let current: { section: HaproxySection; header: string; start: number } | undefined;
+  const close = (end: number): void => {
+    if (current) builder.add(current.section, current.header, text.slice(current.start, end));
+    current = undefined;
+  };
+  for (let header = rows.nextRowText(); header !== undefined; header = rows.nextRowText()) {
+    const known = sectionCache.get(header);
+    if (known) {
+      // A known header is a section row: the section before it ends here.
+      close(rows.nextStart);
+      const reused = builder.reusable(known, rows);
+      if (reused) {
+        builder.addReused(reused, rows.line + 1);
+        rows.skip(reused.text.length, reused.newlines);
+        continue;
+      }
+    }
+    const words = rows.next() as string[];
+    if (words.length === 0) continue;
+    if (!SECTION_KEYWORDS.has(words[0] as string)) {
+      // A body row. A reused section ends where the next one starts, so `current` is unset only
+      // before the first section, where addLine throws (a keyword outside of any section).
+      addLine(current?.section, words, rows.line, origin);
+      continue;
+    }
+    close(rows.rowStart);
+    current = { section: addLine(undefined, words, rows.line, origin), header: text.slice(rows.rowStart, rows.rowEnd), start: rows.rowStart };
+  }
+  close(text.length);
+  return builder.finish(text);
+}
+
+/** A section parsed before (see BlockCache): its tree and lines, for text starting with the same header. */
+interface SectionBlock extends CachedBlock {
+  /** The arguments of its header, and the defaults section it inherited from (see defaultsId). */
+  args: string[];
+  defaults: number;
+  newlines: number;
+  /** Its header's line then; its lines move by the difference. */
+  line: number;
+  type: string;
+  collection: string;
+  name: string;
+  path: string;
+  body: TreeObject;
+  lines: LineIndex;
+}
+
+/**
+ * Defaults sections by text, as small numbers: a section's cache entry names the defaults it
+ * was built with, and comparing numbers is cheaper than comparing texts for every section.
+ * Numbers are never reused, so forgetting old ones (the map is bounded) cannot mismatch.
+ */
+const defaultsIds = new Map<string, number>();
+let nextDefaultsId = 1;
+
+function defaultsId(text: string): number {
+  let id = defaultsIds.get(text);
+  if (id === undefined) {
+    if (defaultsIds.size >= 1_000) defaultsIds.clear();
+    id = nextDefaultsId++;
+    defaultsIds.set(detached(text), id);
+  }
+  return id;
+}
+
+/** Room for the sections of a few big configs (both sides of several targets). */
+const sectionCache = new BlockCache<SectionBlock>(8_000_000);
+
+const isKnownHeader = (row: string): boolean => sectionCache.get(row) !== undefined;
+
+/** Forgets the sections parsed so far (benchmarks measure a first parse with it). */
+export function clearHaproxyCache(): void {
+  sectionCache.clear();
+}
+
+/**
+ * Builds the tree a section at a time, as the rows are read. A problem found while building is
+ * thrown only once the whole file has lexed: a lexing error anywhere in the file comes first,
+ * as it did when the file was lexed before anything was built.
+ *
+ * Sections other than global and defaults are built on their own (their paths are their own:
+ * `backends.<name>...`), so they are kept in `sectionCache` and reused, frozen, whenever the
+ * same text comes again with the same defaults: the approved and live trees then share every
+ * unchanged section, which compare and canonicalJson skip over.
+ */
+class TreeBuilder {
+  private readonly lines = new LineIndex();
+  private readonly root: TreeObject = {};
+  private readonly defaultsByName = new Map<string, HaproxySection>();
+  private readonly defaultsIdOf = new Map<HaproxySection, number>();
+  private lastDefaults: HaproxySection | undefined;
+  private unnamed = 0;
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly origin: string) {}
+
+  /**
+   * A section built before whose whole text starts at the next row, with the same defaults,
+   * and is followed by another section (or the end): the same section as then.
+   */
+  reusable(candidates: readonly SectionBlock[], rows: HaproxyRows): SectionBlock | undefined {
+    const { text, nextStart: at } = rows;
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const b = candidates[i] as SectionBlock;
+      // `slice(...) ===` compares memory at once; V8's startsWith goes a character at a time.
+      if (b.defaults === this.defaultsOf(b.args) && text.slice(at, at + b.text.length) === b.text && rows.sectionBoundaryAt(at + b.text.length, isKnownHeader)) {
+        return b;
+      }
+    }
+    return undefined;
+  }
+
+  add(section: HaproxySection, header: string, text: string): void {
+    if (this.failure) return;
+    try {
+      if (isolated(section.type)) this.buildIsolated(section, header, text);
+      else this.buildInPlace(section, text);
+    } catch (error) {
+      this.failure = { error };
+    }
+  }
+
+  addReused(block: SectionBlock, line: number): void {
+    if (this.failure) return;
+    try {
+      this.insert(block.type, block.collection, block.name, block.path, block.body, block.lines, line, line - block.line);
+    } catch (error) {
+      this.failure = { error };
+    }
+  }
+
+  finish(text: string): ConfigTree {
+    if (this.failure) throw this.failure.error;
+    const { root, lines } = this;
+    return { format: 'haproxy', root, normalized: normalizeText(text), canonical: canonicalJson(root), lines, vocabulary: HAPROXY_VOCABULARY };
+  }
+
+  /** The defaults section (its id) a section with these header arguments inherits from; 0 for none. */
+  private defaultsOf(args: string[]): number {
+    const from = fromDefaults(args, this.defaultsByName) ?? this.lastDefaults;
+    return from ? (this.defaultsIdOf.get(from) ?? 0) : 0;
+  }
+
+  private buildIsolated(section: HaproxySection, header: string, text: string): void {
+    const collection = COLLECTIONS[section.type] as string;
+    const name = section.name || '(unnamed)';
+    const path = joinPath(collection, name);
+    const from = fromDefaults(section.args, this.defaultsByName) ?? this.lastDefaults;
+    const lines = new LineIndex();
+    const body = shareable(buildSection(section, path, lines, from, this.origin));
+    const block = { text: detached(text), args: section.args, defaults: this.defaultsOf(section.args), newlines: countNewlines(text), line: section.line, type: section.type, collection, name, path, body, lines };
+    sectionCache.add(detached(header), block);
+    this.insert(section.type, collection, name, path, body, lines, section.line, 0);
+  }
+
+  /** Adds a section's body under its collection, and its lines moved by `offset`. */
+  private insert(type: string, collection: string, name: string, path: string, body: TreeObject, sectionLines: LineIndex, line: number, offset: number): void {
+    const target = (this.root[collection] ??= {}) as TreeObject;
+    if (name in target) {
+      throw new ParseError(this.origin, line, `${type} ${quoteToken(name)} is defined twice (first at line ${this.lines.get(path) ?? '?'}); HAProxy refuses duplicate names`);
+    }
+    target[name] = body;
+    this.lines.attach(path, sectionLines, offset);
+    this.lines.set(path, line);
+  }
+
+  /** global and defaults: built into the tree directly (global sections merge, defaults are numbered). */
+  private buildInPlace(section: HaproxySection, text: string): void {
+    const { root, lines, origin } = this;
     const collection = COLLECTIONS[section.type];
-    const name = section.type === 'global' ? '' : section.name || (section.type === 'defaults' ? `(${++unnamed})` : '(unnamed)');
+    const name = section.type === 'global' ? '' : section.name || (section.type === 'defaults' ? `(${++this.unnamed})` : '(unnamed)');
     const path = collection ? joinPath(collection, name) : 'global';
-    const from = fromDefaults(section, defaultsByName) ?? lastDefaults;
+    const from = fromDefaults(section.args, this.defaultsByName) ?? this.lastDefaults;
     const body = buildSection(section, path, lines, from, origin);
     const target = collection ? ((root[collection] ??= {}) as TreeObject) : root;
     const key = collection ? name : 'global';
@@ -46,16 +216,21 @@ export function parseHaproxy(text: string, origin: string): ConfigTree {
     target[key] = key in target ? { ...(target[key] as TreeObject), ...body } : body;
     lines.set(path, section.line);
     if (section.type === 'defaults') {
-      lastDefaults = section;
-      if (section.name) defaultsByName.set(section.name, section);
+      this.lastDefaults = section;
+      this.defaultsIdOf.set(section, defaultsId(text));
+      if (section.name) this.defaultsByName.set(section.name, section);
     }
   }
-  return { format: 'haproxy', root, normalized: normalizeText(text), canonical: canonicalJson(root), lines, vocabulary: HAPROXY_VOCABULARY };
 }
 
-function fromDefaults(section: HaproxySection, named: Map<string, HaproxySection>): HaproxySection | undefined {
-  const i = section.args.indexOf('from');
-  const ref = i >= 0 ? section.args[i + 1] : undefined;
+/** Sections whose tree depends only on their own text and their defaults: all but global and defaults. */
+function isolated(type: string): boolean {
+  return type !== 'global' && type !== 'defaults' && COLLECTIONS[type] !== undefined;
+}
+
+function fromDefaults(args: string[], named: Map<string, HaproxySection>): HaproxySection | undefined {
+  const i = args.indexOf('from');
+  const ref = i >= 0 ? args[i + 1] : undefined;
   return ref ? named.get(ref) : undefined;
 }
 
@@ -71,14 +246,17 @@ function buildSection(section: HaproxySection, path: string, lines: LineIndex, d
   const servers: { name: string; spec: TreeObject; line: number }[] = [];
   for (const { words, line } of section.lines) {
     const kw = words[0] ?? '';
+    // Server lines are most of a big config: read their words in place, without copying them.
+    if (kw === 'server' && isProxy) {
+      if (!words[2]) throw new ParseError(origin, line, `server ${quoteToken(words[1] ?? '')} has no address; expected: server NAME ADDRESS[:PORT] [options]`);
+      servers.push({ name: words[1] ?? '', spec: parseServer(words[2], words.slice(3), defaultServer) as unknown as TreeObject, line });
+      continue;
+    }
     const args = words.slice(1);
     if (kw === 'balance') set('algorithm', args.join(' '), line);
     else if (kw === 'default-server') {
       defaultServer = parseServer('', args, defaultServer);
       set('default-server', args.join(' '), line);
-    } else if (kw === 'server' && isProxy) {
-      if (!args[1]) throw new ParseError(origin, line, `server ${quoteToken(args[0] ?? '')} has no address; expected: server NAME ADDRESS[:PORT] [options]`);
-      servers.push({ name: args[0] ?? '', spec: parseServer(args[1], words.slice(3), defaultServer) as unknown as TreeObject, line });
     }
     else if (kw === 'bind') push(out, 'bind', args.join(' '), () => lines.set(joinPath(path, 'bind'), line));
     else if (ORDERED.has(kw)) push(out, 'rules', words.join(' '), () => lines.set(joinPath(path, 'rules'), line));
@@ -94,10 +272,12 @@ function buildSection(section: HaproxySection, path: string, lines: LineIndex, d
     out.servers = Object.fromEntries(servers.map((s) => [s.name, s.spec]));
     // Server order matters only to `balance first`, where it is the order of use.
     if (String(out.algorithm).startsWith('first')) out.server_order = servers.map((s) => s.name);
-    // A server line holds every field of its server: one group, not a path per field. No other
-    // line of a section records a path under `servers.<name>`, as LineIndex.group requires.
-    const serversPath = joinPath(path, 'servers');
-    for (const s of servers) lines.group(joinPath(serversPath, s.name), s.line, s.spec);
+    // A server line holds every field of its server: one table row, not a path per field. No
+    // other line of a section records a path under `servers.<name>`, as LineIndex.table requires.
+    if (servers.length > 0) {
+      const table = lines.table(joinPath(path, 'servers'));
+      for (const s of servers) table.add(s.name, s.line, s.spec);
+    }
   }
   for (const key of ['bind', 'log']) if (Array.isArray(out[key])) (out[key] as string[]).sort();
   return out;

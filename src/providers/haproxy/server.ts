@@ -29,9 +29,9 @@ export function parseServer(address: string, params: string[], defaults?: Server
     backup: defaults?.backup ?? false,
     disabled: defaults?.disabled ?? false,
     check: defaults?.check ?? false,
-    ...(defaults?.maxconn ? { maxconn: defaults.maxconn } : {}),
-    ...(defaults?.health ? { health: { ...defaults.health } } : {}),
   };
+  if (defaults?.maxconn) spec.maxconn = defaults.maxconn;
+  if (defaults?.health) spec.health = { ...defaults.health };
   const options: string[] = defaults?.options ? [defaults.options] : [];
   for (let i = 0; i < params.length; i++) {
     const key = params[i] as string;

@@ -25,10 +25,16 @@ export function relativePattern(pattern: string, configDir: string): string | un
  * Returns the patterns it expanded.
  */
 export async function expandIncludes(list: NginxDirective[], configDir: string, source: IncludeSource, only?: ReadonlySet<string>, depth = 0): Promise<{ directives: NginxDirective[]; expanded: string[] }> {
+  // Nothing to expand (most configs, and most blocks): the same directives, not a copy of each.
+  if (!hasInclude(list)) return { directives: list, expanded: [] };
   const out: NginxDirective[] = [];
   const expanded = new Set<string>();
   for (const d of list) {
     if (d.block) {
+      if (!hasInclude(d.block)) {
+        out.push(d);
+        continue;
+      }
       const inner = await expandIncludes(d.block, configDir, source, only, depth);
       inner.expanded.forEach((p) => expanded.add(p));
       out.push({ ...d, block: inner.directives });
@@ -53,6 +59,10 @@ export async function expandIncludes(list: NginxDirective[], configDir: string, 
     }
   }
   return { directives: out, expanded: [...expanded].sort() };
+}
+
+function hasInclude(list: NginxDirective[]): boolean {
+  return list.some((d) => d.name === 'include' || (d.block !== undefined && hasInclude(d.block)));
 }
 
 /** A shell-style glob (`*`, `?`, `[...]`) over a relative path, as nginx's include uses. */

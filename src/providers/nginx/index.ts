@@ -6,10 +6,12 @@ import { missingBinaryMessage } from '../shared/exec.js';
 import { applyNginx } from './apply.js';
 import { nginx, parseNginxMessages, validateNginx } from './cli.js';
 import { expandIncludes, includeSource, relativePattern } from './includes.js';
-import { parseNginx, splitNginxDump } from './lexer.js';
-import { nginxTree, parseNginxModel } from './model.js';
+import { splitNginxDump } from './lexer.js';
+import { nginxTree, parseNginxModel, parseNginxReusing } from './model.js';
 import { normalizeText } from '../../diff/normalize.js';
 import { readPid, startedAt } from './process.js';
+import { narrowTexts } from '../../diff/narrow.js';
+import { splitNginx } from './split.js';
 
 const options = {
   /** The live main config file (nginx -c). */
@@ -71,9 +73,10 @@ export const nginxProvider: Provider<NginxOptions> = {
   },
   parse: (text, origin) => parseNginxModel(text, origin),
   async parseAll(text, origin, target, files, expand) {
-    const { directives, expanded } = await expandIncludes(parseNginx(text, origin), dirname(target.config), includeSource(files), expand);
-    return { ...nginxTree(directives, normalizeText(text), origin), included: expanded };
+    const { directives, expanded } = await expandIncludes(parseNginxReusing(text, origin), dirname(target.config), includeSource(files), expand);
+    return { ...nginxTree(directives, normalizeText(text), origin, text), included: expanded };
   },
+  narrow: (approved, live) => narrowTexts(approved, live, splitNginx),
   validate: (text, target) => validateNginx(text, target, target.desired),
   apply: (target, approved, ctx) => applyNginx(target, approved, ctx, pidFileOf(target, approved)),
 };

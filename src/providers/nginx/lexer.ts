@@ -17,15 +17,62 @@ export interface NginxDirective {
   block?: NginxDirective[];
   /** For `*_by_lua_block` directives: the Lua body between the braces, untokenised. */
   raw?: string;
+  /** Reusing parses only (see BlockReuse): where an `upstream` block's text starts, its body starts (after `{`) and it ends. */
+  span?: { start: number; bodyStart: number; end: number };
+  /** Reusing parses only: the `upstream` block was skipped unread, being this one parsed before. */
+  reused?: ReusedBlock;
+}
+
+/**
+ * Lets a parse skip `upstream` blocks it has seen before (model.ts keeps them): a big config is
+ * thousands of upstream blocks, and most come back unchanged from one parse to the next.
+ */
+export interface BlockReuse {
+  /**
+   * At the `{` of an `upstream` block whose directive starts at `start` (its body at
+   * `bodyStart`): a block parsed before whose whole text, through its `}`, starts there.
+   */
+  find(text: string, start: number, bodyStart: number): ReusedBlock | undefined;
+}
+
+export interface ReusedBlock {
+  /** Length of the block's text, from its directive through its `}`. */
+  length: number;
+  /** Line breaks after its `{`. */
+  newlinesInBody: number;
 }
 
 const MAX_INPUT_BYTES = 20 * 1024 * 1024;
 const MAX_DEPTH = 100;
 const TEMPLATE_DETAIL = 'template syntax (Jinja/ERB/Go template) is not nginx; render the template first';
 
-type Token = { kind: 'word'; value: string; line: number } | { kind: ';' | '{' | '}' | 'eof'; line: number };
+/** What Scanner.next() read: its text (a word's) and line are in Scanner.value and Scanner.tokenLine. */
+const EOF = 0;
+const WORD = 1;
+const SEMICOLON = 2;
+const OPEN = 3;
+const CLOSE = 4;
+type TokenKind = typeof EOF | typeof WORD | typeof SEMICOLON | typeof OPEN | typeof CLOSE;
 
-const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+// Character codes: the scanner reads codes, not one-character strings (a config is a million characters).
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const DQUOTE = 34;
+const HASH = 35;
+const DOLLAR = 36;
+const PERCENT = 37;
+const SQUOTE = 39;
+const RPAREN = 41;
+const SEMI = 59;
+const LT = 60;
+const BACKSLASH = 92;
+const LBRACE = 123;
+const RBRACE = 125;
+
+/** White space as nginx sees it; NaN (past the end) is none. */
+const isSpaceCode = (c: number): boolean => c === SPACE || c === TAB || c === CR || c === LF;
 
 /** Quotes at most 40 characters of one token, so messages cannot leak whole secrets or lines. */
 function preview(token: string): string {
@@ -55,6 +102,10 @@ function unescape(raw: string): string {
 class Scanner {
   pos = 0;
   line = 1;
+  /** Where the token last returned by next() starts, its line, and a word's text. */
+  tokenStart = 0;
+  tokenLine = 1;
+  value = '';
   constructor(
     private readonly text: string,
     private readonly origin: string,
@@ -66,81 +117,94 @@ class Scanner {
 
   /** `{{`/`{%` (Jinja, Go templates) and `<%` (ERB) never occur in real nginx outside quotes. */
   private checkTemplate(i: number): void {
-    const c = this.text.charAt(i);
-    const n = this.text.charAt(i + 1);
-    if ((c === '{' && (n === '{' || n === '%')) || (c === '<' && n === '%')) this.fail(this.line, TEMPLATE_DETAIL);
+    const c = this.text.charCodeAt(i);
+    const n = this.text.charCodeAt(i + 1);
+    if ((c === LBRACE && (n === LBRACE || n === PERCENT)) || (c === LT && n === PERCENT)) this.fail(this.line, TEMPLATE_DETAIL);
   }
 
-  next(): Token {
+  /** Reads the next token: its kind is returned; a word's text goes to `value`, every token's line to `tokenLine`. */
+  next(): TokenKind {
     const t = this.text;
     for (;;) {
-      const c = t.charAt(this.pos);
-      if (c === '') return { kind: 'eof', line: this.line };
-      if (c === '#') {
+      const c = t.charCodeAt(this.pos);
+      if (Number.isNaN(c)) {
+        this.tokenLine = this.line;
+        return EOF;
+      }
+      if (c === HASH) {
         // A comment only when `#` starts a token; it runs to the end of the line.
         const nl = t.indexOf('\n', this.pos);
         this.pos = nl === -1 ? t.length : nl;
-      } else if (isSpace(c)) {
-        if (c === '\n') this.line++;
+      } else if (isSpaceCode(c)) {
+        if (c === LF) this.line++;
         this.pos++;
       } else break;
     }
-    const line = this.line;
-    const c = t.charAt(this.pos);
-    if (c === '{') this.checkTemplate(this.pos);
-    if (c === ';' || c === '{' || c === '}') {
+    this.tokenLine = this.line;
+    this.tokenStart = this.pos;
+    const c = t.charCodeAt(this.pos);
+    if (c === LBRACE) this.checkTemplate(this.pos);
+    if (c === SEMI || c === LBRACE || c === RBRACE) {
       this.pos++;
-      return { kind: c, line };
+      return c === SEMI ? SEMICOLON : c === LBRACE ? OPEN : CLOSE;
     }
-    return c === '"' || c === "'" ? this.quoted(c, line) : this.bare(line);
+    this.value = c === DQUOTE || c === SQUOTE ? this.quoted(c) : this.bare();
+    return WORD;
   }
 
   /** A quoted word: may span lines; `;`, `{`, `}` and `#` inside are plain text. */
-  private quoted(q: string, line: number): Token {
+  private quoted(q: number): string {
     const t = this.text;
+    const line = this.tokenLine;
     let i = this.pos + 1;
     for (;;) {
-      const c = t.charAt(i);
-      if (c === '') this.fail(line, `unterminated ${q === '"' ? 'double' : 'single'}-quoted string`);
+      const c = t.charCodeAt(i);
+      if (Number.isNaN(c)) this.fail(line, `unterminated ${q === DQUOTE ? 'double' : 'single'}-quoted string`);
       if (c === q) break;
-      if (c === '\\') i++;
-      if (t.charAt(i) === '\n') this.line++;
+      if (c === BACKSLASH) i++;
+      if (t.charCodeAt(i) === LF) this.line++;
       i++;
     }
     const value = unescape(t.slice(this.pos + 1, i));
     this.pos = i + 1;
     // Like nginx, a closing quote must be followed by a separator (`"a"b` is an error).
-    const after = t.charAt(this.pos);
-    if (after !== '' && !isSpace(after) && after !== ';' && after !== '{' && after !== ')') {
-      this.fail(this.line, `unexpected ${preview(after)} after a closing quote`);
+    const after = t.charCodeAt(this.pos);
+    if (!Number.isNaN(after) && !isSpaceCode(after) && after !== SEMI && after !== LBRACE && after !== RPAREN) {
+      this.fail(this.line, `unexpected ${preview(t.charAt(this.pos))} after a closing quote`);
     }
-    return { kind: 'word', value, line };
+    return value;
   }
 
   /** An unquoted word ends at whitespace, `;` or `{`; `}`, quotes and `#` inside it are plain text. */
-  private bare(line: number): Token {
+  private bare(): string {
     const t = this.text;
     const start = this.pos;
     let i = start;
     let variable = false;
     for (;;) {
-      const c = t.charAt(i);
-      if (c === '' || isSpace(c) || c === ';') break;
-      if (c === '{') {
+      const c = t.charCodeAt(i);
+      if (Number.isNaN(c) || isSpaceCode(c) || c === SEMI) break;
+      if (c === LBRACE) {
         // `${name}`: a brace right after `$` belongs to the word, it does not open a block.
         if (!variable) break;
         this.checkTemplate(i);
-      } else if (c === '<') this.checkTemplate(i);
-      else if (c === '\\') {
+      } else if (c === LT) this.checkTemplate(i);
+      else if (c === BACKSLASH) {
         // A backslash makes the next character literal, even a separator or a newline.
         i++;
-        if (t.charAt(i) === '\n') this.line++;
+        if (t.charCodeAt(i) === LF) this.line++;
       }
-      variable = c === '$' || (variable && c === '{');
+      variable = c === DOLLAR || (variable && c === LBRACE);
       if (i < t.length) i++;
     }
     this.pos = i;
-    return { kind: 'word', value: unescape(t.slice(start, i)), line };
+    return unescape(t.slice(start, i));
+  }
+
+  /** Moves past text known to hold `newlines` line breaks (a block parsed before). */
+  skipTo(pos: number, newlines: number): void {
+    this.pos = pos;
+    this.line += newlines;
   }
 
   /**
@@ -208,53 +272,73 @@ class Scanner {
   }
 }
 
-/** Parses one nginx config text. Throws ParseError(origin, line, detail) on invalid syntax, nothing else. */
-export function parseNginx(text: string, origin: string): NginxDirective[] {
+/**
+ * Parses one nginx config text. Throws ParseError(origin, line, detail) on invalid syntax,
+ * nothing else. With `reuse`, `upstream` blocks get their `span`, and one seen before is
+ * skipped unread (`reused`, with an empty block).
+ */
+export function parseNginx(text: string, origin: string, reuse?: BlockReuse): NginxDirective[] {
   if (text.length > MAX_INPUT_BYTES || Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES) {
     throw new ParseError(origin, 1, 'config is larger than 20 MB; refusing to parse it');
   }
   const s: Scanner = new Scanner(text, origin);
   const root: NginxDirective[] = [];
-  // Open blocks as an explicit stack (no recursion): the list to return to and where `{` was.
-  const open: { parent: NginxDirective[]; line: number; name: string }[] = [];
+  // Open blocks as an explicit stack (no recursion): the list to return to and where `{` was
+  // (and, for an upstream block of a reusing parse, where its directive started).
+  const open: { parent: NginxDirective[]; line: number; name: string; spanOf?: NginxDirective; start?: number; bodyStart?: number }[] = [];
   let list = root;
   let pending: NginxDirective | undefined;
+  let pendingStart = 0;
   for (;;) {
-    const tok = s.next();
-    switch (tok.kind) {
-      case 'word':
-        if (pending) pending.args.push(tok.value);
-        else pending = { name: tok.value, args: [], line: tok.line, file: origin };
+    const kind = s.next();
+    const line = s.tokenLine;
+    switch (kind) {
+      case WORD:
+        if (pending) pending.args.push(s.value);
+        else {
+          pending = { name: s.value, args: [], line, file: origin };
+          pendingStart = s.tokenStart;
+        }
         break;
-      case ';':
-        if (!pending) s.fail(tok.line, "unexpected ';' without a directive");
+      case SEMICOLON:
+        if (!pending) s.fail(line, "unexpected ';' without a directive");
         list.push(pending);
         pending = undefined;
         break;
-      case '{': {
-        if (!pending) s.fail(tok.line, "unexpected '{' without a directive name");
-        const block: NginxDirective[] = [];
-        const d: NginxDirective = { ...pending, block };
+      case OPEN: {
+        if (!pending) s.fail(line, "unexpected '{' without a directive name");
+        const { name, args, line: at, file } = pending;
         pending = undefined;
-        list.push(d);
         // Only the directive NAME decides: `server_name content_by_lua_block;` is an ordinary argument.
-        if (d.name.endsWith('_by_lua_block')) {
-          d.raw = s.readLuaBody(tok.line);
+        if (name.endsWith('_by_lua_block')) {
+          const d: NginxDirective = { name, args, line: at, file, block: [] };
+          list.push(d);
+          d.raw = s.readLuaBody(line);
           break;
         }
-        if (open.length >= MAX_DEPTH) s.fail(tok.line, `blocks nested deeper than ${MAX_DEPTH} levels`);
-        open.push({ parent: list, line: tok.line, name: d.name });
-        list = block;
+        if (open.length >= MAX_DEPTH) s.fail(line, `blocks nested deeper than ${MAX_DEPTH} levels`);
+        const reusing = reuse !== undefined && name === 'upstream';
+        const known = reusing ? reuse.find(text, pendingStart, s.pos) : undefined;
+        if (known) {
+          list.push({ name, args, line: at, file, block: [], reused: known });
+          s.skipTo(pendingStart + known.length, known.newlinesInBody);
+          break;
+        }
+        const d: NginxDirective = { name, args, line: at, file, block: [] };
+        list.push(d);
+        open.push({ parent: list, line, name, ...(reusing ? { spanOf: d, start: pendingStart, bodyStart: s.pos } : {}) });
+        list = d.block as NginxDirective[];
         break;
       }
-      case '}': {
-        if (pending) s.fail(tok.line, `unexpected '}': directive ${preview(pending.name)} is missing ';'`);
+      case CLOSE: {
+        if (pending) s.fail(line, `unexpected '}': directive ${preview(pending.name)} is missing ';'`);
         const top = open.pop();
-        if (!top) s.fail(tok.line, "unexpected '}' with no open block");
+        if (!top) s.fail(line, "unexpected '}' with no open block");
+        if (top.spanOf) top.spanOf.span = { start: top.start as number, bodyStart: top.bodyStart as number, end: s.pos };
         list = top.parent;
         break;
       }
-      case 'eof': {
+      case EOF: {
         if (pending) s.fail(pending.line, `unexpected end of file, expecting ';' or '}' after directive ${preview(pending.name)}`);
         const top = open[open.length - 1];
         if (top) s.fail(top.line, `unexpected end of file, expecting '}' to close block ${preview(top.name)}`);

@@ -1,0 +1,147 @@
+import type { TextBlock, TextSplit } from '../../diff/narrow.js';
+
+/**
+ * nginx.conf's `upstream NAME { ... }` blocks found by raw text, for narrowTexts. The scan
+ * jumps from one character that matters to the next (`{ } ; # " ' \`) and follows the
+ * tokenizer of lexer.ts at each: `#` and quotes count only where a token starts, a backslash
+ * escapes the next character, `${` does not open a block, a `}` inside a word is text.
+ *
+ * An upstream's tree depends on its own text only (every upstream lands in `upstreams` under
+ * its name, wherever it is written). Undefined (do not narrow) for anything the parser treats
+ * specially or the raw reading could get wrong: `include` (parseAll follows it), Lua blocks,
+ * template markers, the words `upstreams` and `frontends` (they would collide with the
+ * collections), a repeated or quoted upstream name, unbalanced braces or quotes.
+ *
+ * Server blocks are not narrowed: a server block's name comes from its `listen` and
+ * `server_name` directives, numbered when repeated, which a raw reading cannot tell safely.
+ * An upstream stays parsed (`blankable: false`) unless its body is plain directives: no block,
+ * quote, backslash or comment inside, every directive ended by `;`.
+ */
+export function splitNginx(text: string): TextSplit | undefined {
+  for (const word of GIVE_UP) if (text.includes(word)) return undefined;
+  const blocks: TextBlock[] = [];
+  const names = new Set<string>();
+  /** Open blocks; for an upstream, where its directive starts and its name. */
+  const stack: ({ start: number; name: string; bodyStart: number } | null)[] = [];
+  let upstreamsOpen = 0;
+  /** Where the last delimiter (`;`, `{` or `}` read as one) or the last escaped character is. */
+  let delimiter = -1;
+  let escaped = -1;
+  const atTokenStart = (i: number): boolean => i === 0 || delimiter === i - 1 || (escaped !== i - 1 && isSpace(text.charCodeAt(i - 1)));
+  const re = /[{};#"'\\]/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) {
+      escaped = i + 1;
+      re.lastIndex = i + 2;
+    } else if (c === HASH) {
+      if (!atTokenStart(i)) continue;
+      const nl = text.indexOf('\n', i);
+      if (nl === -1) break;
+      re.lastIndex = nl;
+    } else if (c === DQUOTE || c === SQUOTE) {
+      if (!atTokenStart(i)) continue;
+      const end = endOfQuoted(text, i, c);
+      if (end < 0) return undefined;
+      re.lastIndex = end;
+    } else if (c === SEMI) {
+      delimiter = i;
+    } else if (c === LBRACE) {
+      // `${name}`: a brace right after `$` belongs to the word.
+      if (text.charCodeAt(i - 1) === DOLLAR && escaped !== i - 1) continue;
+      const head = directive(text, delimiter + 1, i);
+      if (head === undefined) return undefined;
+      if (upstreamsOpen === 0 && head.name === 'upstream') {
+        if (head.args.length !== 1) return undefined;
+        const name = head.args[0] as string;
+        if (names.has(name)) return undefined;
+        names.add(name);
+        stack.push({ start: head.start, name, bodyStart: i + 1 });
+        upstreamsOpen++;
+      } else stack.push(null);
+      delimiter = i;
+    } else if (c === RBRACE) {
+      if (!atTokenStart(i)) continue;
+      const top = stack.pop();
+      if (top === undefined) return undefined;
+      delimiter = i;
+      if (top === null) continue;
+      upstreamsOpen--;
+      blocks.push({ start: top.start, end: i + 1, key: top.name, kind: 'upstream', blankable: plainBody(text.slice(top.bodyStart, i)) });
+    }
+  }
+  if (stack.length !== 0) return undefined;
+  return { blocks, frame: '' };
+}
+
+const GIVE_UP = ['include', '_by_lua_block', 'upstreams', 'frontends', '{{', '{%', '<%'];
+
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const DQUOTE = 34;
+const HASH = 35;
+const DOLLAR = 36;
+const SQUOTE = 39;
+const RPAREN = 41;
+const SEMI = 59;
+const BACKSLASH = 92;
+const LBRACE = 123;
+const RBRACE = 125;
+
+const isSpace = (c: number): boolean => c === SPACE || c === TAB || c === LF || c === CR;
+
+/**
+ * The words of a block's directive: text[from, to) up to its `{`, after the last delimiter
+ * (comments left out). Undefined when it is quoted or escaped (left to the parser to read) or
+ * has no name (the parser refuses it).
+ */
+function directive(text: string, from: number, to: number): { name: string; args: string[]; start: number } | undefined {
+  let head = text.slice(from, to);
+  if (head.includes('#')) head = head.replace(COMMENT, '$1');
+  if (head.includes('"') || head.includes("'") || head.includes('\\')) return undefined;
+  const words = head.split(BLANKS).filter((w) => w !== '');
+  const name = words[0];
+  if (name === undefined) return undefined;
+  // Where the name starts: comments before it are left out above, so search past them.
+  let start = from;
+  for (;;) {
+    start = text.indexOf(name, start);
+    if (start < 0 || start >= to) return undefined;
+    const before = start > from ? text.charCodeAt(start - 1) : SPACE;
+    if (isSpace(before) || start === from) break;
+    start++;
+  }
+  return { name, args: words.slice(1), start };
+}
+
+/** A comment where a token starts, to the end of its row (keeping what came before it). */
+const COMMENT = /(^|[ \t\r\n])#[^\n]*/g;
+const BLANKS = /[ \t\r\n]+/;
+
+/** After a quoted word starting at `i` (its closing quote must be followed by a separator), or -1. */
+function endOfQuoted(text: string, i: number, q: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === BACKSLASH) j++;
+    else if (c === q) {
+      const after = text.charCodeAt(j + 1);
+      if (Number.isNaN(after) || isSpace(after) || after === SEMI || after === LBRACE || after === RPAREN) return j + 1;
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** Plain directives only, each ended by `;`: nothing in it that the parser may refuse or read otherwise. */
+function plainBody(body: string): boolean {
+  return !UNPLAIN.test(body) && !EMPTY_DIRECTIVE.test(body) && !UNENDED.test(body);
+}
+
+const UNPLAIN = /[{}#"'\\$]/;
+/** `;` with no directive before it. */
+const EMPTY_DIRECTIVE = /(?:^|;)[ \t\r\n]*;/;
+/** Words after the last `;` (a directive missing its `;`). */
+const UNENDED = /[^; \t\r\n][ \t\r\n]*$/;
