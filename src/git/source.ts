@@ -104,16 +104,22 @@ export class GitSource {
   async prefetch(commit: string, paths: readonly string[]): Promise<void> {
     const wanted = [...new Set(paths)].filter((p) => !this.listed.has(`${commit}:${p}`));
     // `commit:path` lookups walk the tree once per file (slow with thousands in one folder).
+    // Up to 500 paths are named to ls-tree; more, and the whole tree is listed once.
     const ids = new Map<string, string>();
-    for (let i = 0; i < wanted.length; i += 500) {
-      const out = await this.raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...wanted.slice(i, i + 500).map((p) => `:(literal)${p}`)]);
+    const listing = wanted.length > 500 ? [[]] : wanted.length > 0 ? [wanted] : [];
+    for (const paths of listing) {
+      const out = await this.raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...paths.map((p) => `:(literal)${p}`)]);
       for (const entry of out.split('\0')) {
         const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
         if (m) ids.set(m[2] as string, m[1] as string);
       }
     }
-    // Not in the listing: the file does not exist at this commit.
-    for (const path of wanted) this.listed.set(`${commit}:${path}`, ids.get(path) ?? null);
+    // Not in a listing by name: the file does not exist at this commit. Not in the whole tree's
+    // listing: left to readFile (which looks it up as `commit:path` and says).
+    for (const path of wanted) {
+      const id = ids.get(path);
+      if (id !== undefined || listing[0]?.length) this.listed.set(`${commit}:${path}`, id ?? null);
+    }
   }
 
   /** The blob id of a file listed by `prefetch` (null: no such file), or undefined when not listed. */

@@ -34,10 +34,18 @@ export interface CheckOptions {
   mode?: Target['mode'];
 }
 
+/** What a pass read for a target before its check (so that it is not read twice). */
+export interface AlreadyRead {
+  /** Its live config, read while Git fetched. */
+  live?: Promise<LiveRead>;
+  /** Its state, read for housekeeping (when housekeeping changed nothing). */
+  previous?: TargetState;
+}
+
 /** observe -> compare -> provenance -> decide, for one target. Reads only; records nothing. */
-export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date, options: CheckOptions = {}, live?: Promise<LiveRead>): Promise<TargetCheck> {
-  const previous = rt.history.state(target.name);
-  const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir, rt.config.service.targetTimeoutMs, rt.trees, live);
+export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date, options: CheckOptions = {}, given: AlreadyRead = {}): Promise<TargetCheck> {
+  const previous = given.previous ?? rt.history.state(target.name);
+  const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir, rt.config.service.targetTimeoutMs, rt.trees, given.live);
   let outcome: Outcome;
   let comparison: Comparison | null = null;
   let provenance: Provenance | null = null;

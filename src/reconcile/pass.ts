@@ -2,7 +2,7 @@ import type { Target } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { GitState } from '../git/source.js';
 import { act, type ActionReport, type ActOptions } from './act.js';
-import { checkTarget, type TargetCheck } from './check-target.js';
+import { checkTarget, type AlreadyRead, type TargetCheck } from './check-target.js';
 import { EarlyReads } from './early-reads.js';
 import { expirePause, noteInterruptedRevert } from './housekeeping.js';
 import { recordCheck } from './record.js';
@@ -84,18 +84,22 @@ async function passTargets(rt: Runtime, options: PassOptions, targets: Target[],
 async function checkAll(rt: Runtime, options: PassOptions, targets: Target[], git: GitState, now: () => Date, writes: boolean, early: EarlyReads): Promise<PassResult> {
   const outcomes = await mapLimit(targets, rt.config.service.concurrency, async (target) => {
     const started = performance.now();
-    let live = early.take(target.name);
+    const given: AlreadyRead = { live: early.take(target.name) };
     if (writes) {
       // Housekeeping only where the state asks for it (one state read per target, not three).
       const state = rt.history.state(target.name);
-      // Housekeeping changes what the check starts from (a PR followed, a pause ended): such a
-      // target reads its live config after it, in its turn.
-      if (state.pause || state.pendingRevert || state.pr) live = undefined;
-      if (state.pause) await expirePause(rt, target.name, now());
-      if (state.pendingRevert) noteInterruptedRevert(rt, target.name);
-      if (state.pr) await followPullRequest(rt, target, rt.actor);
+      if (state.pause || state.pendingRevert || state.pr) {
+        // Housekeeping changes what the check starts from (a PR followed, a pause ended): such a
+        // target reads its state and live config again after it, in its turn.
+        delete given.live;
+        if (state.pause) await expirePause(rt, target.name, now());
+        if (state.pendingRevert) noteInterruptedRevert(rt, target.name);
+        if (state.pr) await followPullRequest(rt, target, rt.actor);
+      } else {
+        given.previous = state;
+      }
     }
-    const check = await checkTarget(rt, target, git, now(), {}, live);
+    const check = await checkTarget(rt, target, git, now(), {}, given);
     if (writes) await recordCheck(rt, check);
     let result: { check: TargetCheck; action: ActionReport | null };
     if (options.act) {

@@ -61,4 +61,18 @@ describe('GitSource.prefetch: blob ids in one ls-tree, contents only when asked'
     expect(git.blobId(commit, 'lb/a.yaml')).toBeUndefined();
     expect(await git.readFile(commit, 'lb/a.yaml')).toBe(files['lb/a.yaml']);
   });
+
+  it('lists the whole tree once for more than 500 paths; one not there is then read (and found missing) by name', async () => {
+    const { dir, repo, files, id } = repoWithFiles();
+    const git = new GitSource({ repo: repo.dir, branch: 'main', cacheDir: join(dir, 'state') });
+    const { commit } = await git.sync();
+    const gone = Array.from({ length: 500 }, (_, i) => `lb/gone-${i}.yaml`);
+    await git.prefetch(commit, ['lb/a.yaml', 'lb/big.cfg', ...gone]);
+    expect(git.blobId(commit, 'lb/a.yaml')).toBe(id('lb/a.yaml'));
+    expect(git.blobId(commit, 'lb/big.cfg')).toBe(id('lb/big.cfg'));
+    expect(git.blobId(commit, 'lb/gone-7.yaml')).toBeUndefined();
+    expect(await git.readFile(commit, 'lb/gone-7.yaml')).toBeNull();
+    expect(await git.readFile(commit, 'lb/big.cfg')).toBe(files['lb/big.cfg']);
+    git.forget();
+  });
 });
