@@ -116,7 +116,12 @@ function firstOfEachKind(blocks: TextBlock[]): string[] {
 function blank(text: string, blocks: TextBlock[]): string {
   const parts: string[] = [];
   let at = 0;
-  for (const { start, end } of blocks) {
+  for (const { start: from, end } of blocks) {
+    // The indentation before a block goes too: blank lines carry no trailing blanks (which the
+    // normaliser would otherwise have to strip from thousands of lines).
+    let start = from;
+    while (start > at && isBlank(text.charCodeAt(start - 1))) start--;
+    if (start > 0 && text.charCodeAt(start - 1) !== 10) start = from;
     parts.push(text.slice(at, start));
     const n = newlinesIn(text, start, end);
     parts.push(n === 0 ? ' ' : NEWLINES.repeat(n));
@@ -127,6 +132,7 @@ function blank(text: string, blocks: TextBlock[]): string {
 }
 
 const NEWLINES = '\n';
+const isBlank = (code: number): boolean => code === 32 || code === 9;
 
 function newlinesIn(text: string, start: number, end: number): number {
   let n = 0;

@@ -25,6 +25,20 @@ export interface ConfigTree {
   vocabulary?: Vocabulary;
 }
 
+/**
+ * Gives a tree its canonical and normalised forms as properties made when first read: a big
+ * config's tree that is only compared (its hash is that of the raw text; the diff shows the full
+ * texts) never needs them, and they cost more than the comparison.
+ */
+export function withLazyForms<T extends Omit<ConfigTree, 'canonical' | 'normalized'>>(tree: T, normalized: () => string): T & Pick<ConfigTree, 'canonical' | 'normalized'> {
+  let canonical: string | undefined;
+  let text: string | undefined;
+  return Object.defineProperties(tree, {
+    canonical: { enumerable: true, get: () => (canonical ??= canonicalJson(tree.root)) },
+    normalized: { enumerable: true, get: () => (text ??= normalized()) },
+  }) as T & Pick<ConfigTree, 'canonical' | 'normalized'>;
+}
+
 export interface Vocabulary {
   /** Top-level collection -> the word for one of its items. */
   collections: Record<string, string>;

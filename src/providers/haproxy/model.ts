@@ -1,7 +1,7 @@
 import { BlockCache, countNewlines, detached, type CachedBlock } from '../../diff/block-cache.js';
 import { LineIndex } from '../../diff/lines.js';
 import { normalizeText } from '../../diff/normalize.js';
-import { canonicalJson, joinPath, shareable, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { joinPath, shareable, withLazyForms, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { ParseError } from '../../errors.js';
 import { addLine, HaproxyRows, quoteToken, SECTION_KEYWORDS, type HaproxyLine, type HaproxySection } from './lexer.js';
 import { parseServer, type ServerSpec } from './server.js';
@@ -168,7 +168,7 @@ class TreeBuilder {
   finish(text: string): ConfigTree {
     if (this.failure) throw this.failure.error;
     const { root, lines } = this;
-    return { format: 'haproxy', root, normalized: normalizeText(text), canonical: canonicalJson(root), lines, vocabulary: HAPROXY_VOCABULARY };
+    return withLazyForms({ format: 'haproxy', root, lines, vocabulary: HAPROXY_VOCABULARY }, () => normalizeText(text));
   }
 
   /** The defaults section (its id) a section with these header arguments inherits from; 0 for none. */

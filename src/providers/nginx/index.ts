@@ -74,7 +74,9 @@ export const nginxProvider: Provider<NginxOptions> = {
   parse: (text, origin) => parseNginxModel(text, origin),
   async parseAll(text, origin, target, files, expand) {
     const { directives, expanded } = await expandIncludes(parseNginxReusing(text, origin), dirname(target.config), includeSource(files), expand);
-    return { ...nginxTree(directives, normalizeText(text), origin, text), included: expanded };
+    const tree = nginxTree(directives, () => normalizeText(text), origin, text);
+    tree.included = expanded;
+    return tree;
   },
   narrow: (approved, live) => narrowTexts(approved, live, splitNginx),
   validate: (text, target) => validateNginx(text, target, target.desired),

@@ -1,7 +1,7 @@
 import { BlockCache, countNewlines, detached, type CachedBlock } from '../../diff/block-cache.js';
 import { LineIndex } from '../../diff/lines.js';
 import { normalizeText } from '../../diff/normalize.js';
-import { canonicalJson, joinPath, shareable, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { joinPath, shareable, withLazyForms, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { parseNginx, type BlockReuse, type NginxDirective, type ReusedBlock } from './lexer.js';
 
 export const NGINX_VOCABULARY = { collections: { upstreams: 'upstream', frontends: 'server' }, algorithm: 'method' };
@@ -13,7 +13,7 @@ const KEYED_BLOCKS = new Set(['location', 'if', 'map', 'geo', 'split_clients', '
 
 /** Parses one nginx config into the shared model: upstreams with method and servers, frontends (server blocks). */
 export function parseNginxModel(text: string, origin: string): ConfigTree {
-  return nginxTree(parseNginxReusing(text, origin), normalizeText(text), origin, text);
+  return nginxTree(parseNginxReusing(text, origin), () => normalizeText(text), origin, text);
 }
 
 /** parseNginx, skipping the upstream blocks kept from earlier parses: give `text` to nginxTree as `source`. */
@@ -26,7 +26,7 @@ export function parseNginxReusing(text: string, origin: string): NginxDirective[
  * directives were parsed from with UPSTREAM_REUSE, whose upstream blocks are then kept in
  * `upstreamCache` (or taken from it, for those the parse skipped).
  */
-export function nginxTree(directives: NginxDirective[], normalized: string, origin?: string, source?: string): ConfigTree {
+export function nginxTree(directives: NginxDirective[], normalized: () => string, origin?: string, source?: string): ConfigTree {
   const lines = new LineIndex();
   const files = new Map<string, string>();
   const mark: Mark = (path, d, force = true) => {
@@ -40,7 +40,7 @@ export function nginxTree(directives: NginxDirective[], normalized: string, orig
   // upstream is built in place, its lines recorded one by one (as LineIndex.attach requires).
   const share = source !== undefined && !directives.some((d) => d.block && d.name === 'upstreams');
   walk(directives, root, '', { mark, root, lines, origin, source: share ? source : undefined });
-  return { format: 'nginx', root, normalized, canonical: canonicalJson(root), lines, files, vocabulary: NGINX_VOCABULARY };
+  return withLazyForms({ format: 'nginx', root, lines, files, vocabulary: NGINX_VOCABULARY }, normalized);
 }
 
 /** Records the line (and the file, for an included one) of a path. */
