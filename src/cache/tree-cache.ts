@@ -7,8 +7,11 @@ import { plainTree } from '../parse/messages.js';
 import { OffThreadParser } from '../parse/off-thread.js';
 import { BUILD_ID } from './build-id.js';
 
-/** Entries kept at most; the least recently used go first. */
+/** Entries kept at most, and their bytes at most; the least recently used go first. */
 const MAX_ENTRIES = 4_000;
+const MAX_BYTES = 256 * 1024 * 1024;
+/** A tree bigger than this is not kept: it would push out many others. */
+const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
 interface Entry {
   format: string;
@@ -88,16 +91,30 @@ export class TreeCache {
     return this.offThread ? this.offThread.parse(provider, text, origin, target) : Promise.resolve(provider.parse(text, origin, target as never));
   }
 
-  /** Drops the least recently used entries beyond the limit (after a pass that wrote some). */
-  sweep(limit = MAX_ENTRIES): void {
+  /** Drops the least recently used entries beyond `limit` entries or `budget` bytes (after a pass that wrote some). */
+  sweep(limit = MAX_ENTRIES, budget = MAX_BYTES): void {
     if (!this.dir || !this.written) return;
     this.written = false;
     try {
-      const names = readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX));
-      if (names.length <= limit) return;
       const dir = this.dir;
-      const aged = names.map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
-      for (const { n } of aged.slice(0, names.length - limit)) unlinkSync(join(dir, n));
+      const now = Date.now();
+      const entries: { n: string; t: number; size: number }[] = [];
+      for (const n of readdirSync(dir)) {
+        const st = statSync(join(dir, n));
+        // A write that never got renamed (a crash): gone after an hour.
+        if (n.endsWith('.tmp')) {
+          if (now - st.mtimeMs > 3_600_000) unlinkSync(join(dir, n));
+        } else if (n.endsWith(SUFFIX)) entries.push({ n, t: st.mtimeMs, size: st.size });
+      }
+      entries.sort((a, b) => a.t - b.t);
+      let count = entries.length;
+      let bytes = entries.reduce((sum, e) => sum + e.size, 0);
+      for (const e of entries) {
+        if (count <= limit && bytes <= budget) break;
+        unlinkSync(join(dir, e.n));
+        count--;
+        bytes -= e.size;
+      }
     } catch {
       /* next time */
     }
@@ -124,7 +141,7 @@ export class TreeCache {
 
   private write(name: string, tree: ConfigTree): void {
     const json = serialize(tree);
-    if (json === undefined || !this.dir) return;
+    if (json === undefined || json.length > MAX_ENTRY_BYTES || !this.dir) return;
     const file = join(this.dir, `${name}${SUFFIX}`);
     try {
       // One level at a time: a recursive mkdir can spin forever in odd places (under /proc on Node 20).

@@ -119,4 +119,31 @@ describe('parsed trees of drifted texts, kept between passes', () => {
     await cache.parse(counting, 'n: 3\n', 'lb/t.yaml', target);
     expect(asked).toEqual(['n: 3\n']);
   });
+
+  it('sweep also keeps the entries within a byte budget, and removes writes a crash left behind', async () => {
+    const state = tempDir();
+    const cache = TreeCache.open(state, Buffer.alloc(32, 1));
+    const target = { name: 't', desired: 'lb/t.yaml', provider: 'file', mode: 'alert' as const, ignore: [], path: '/x/t.yaml' };
+    const folder = join(state, 'cache', 'trees');
+    for (let i = 0; i < 4; i++) {
+      await cache.parse(fileProvider, `n: ${i}\nlong: ${'x'.repeat(1000)}\n`, 'lb/t.yaml', target);
+      // Oldest first: entry i was last used i minutes after 2000-01-01.
+      const newest = readdirSync(folder).map((f) => ({ f, t: statSync(join(folder, f)).mtimeMs })).sort((a, b) => b.t - a.t)[0] as { f: string };
+      utimesSync(join(folder, newest.f), new Date(2000, 0, 1, 0, i), new Date(2000, 0, 1, 0, i));
+    }
+    writeFileSync(join(folder, 'abc.tree.123.tmp'), 'half');
+    utimesSync(join(folder, 'abc.tree.123.tmp'), new Date(2000, 0, 1), new Date(2000, 0, 1));
+    writeFileSync(join(folder, 'def.tree.456.tmp'), 'being written now');
+    const sizes = readdirSync(folder).filter((f) => f.endsWith('.tree')).map((f) => statSync(join(folder, f)).size);
+    const one = Math.max(...sizes);
+    await cache.parse(fileProvider, 'n: 9\n', 'lb/t.yaml', target); // a write: the next sweep runs
+    cache.sweep(100, 2 * one + 200);
+    const left = readdirSync(folder).sort();
+    expect(left.filter((f) => f.endsWith('.tmp'))).toEqual(['def.tree.456.tmp']);
+    // The budget holds two of the big entries and the small new one: the two oldest went.
+    const asked: string[] = [];
+    const counting = { ...fileProvider, parse: (text: string, origin: string, t: never) => (asked.push(text.slice(0, 4)), fileProvider.parse(text, origin, t)) } as unknown as Provider;
+    for (const i of [0, 1, 2, 3]) await cache.parse(counting, `n: ${i}\nlong: ${'x'.repeat(1000)}\n`, 'lb/t.yaml', target);
+    expect(asked).toEqual(['n: 0', 'n: 1']);
+  });
 });
