@@ -3,12 +3,30 @@ import { ObserveError } from '../../errors.js';
 
 const ERROR_REPLIES = [/^Unknown command/i, /^No such (server|backend|proxy)/i, /^Permission denied/i, /^Require /i, /^'?[a-z -]+'? expects/i];
 
+/** Tries when the socket refuses or is missing: a reload re-creates it (a window of milliseconds). */
+const CONNECT_TRIES = 6;
+const CONNECT_RETRY_MS = 100;
+
 /**
  * Sends one command to HAProxy's Runtime API (or master CLI) and returns the reply. One
  * command per connection; `endpoint` is `unix:/path`, `/path`, or `tcp:host:port`.
- * Errors come back as plain text from HAProxy: they are turned into ObserveError.
+ * Errors come back as plain text from HAProxy: they are turned into ObserveError. A socket that
+ * refuses the connection or is not there is tried again for half a second: HAProxy re-creates
+ * it while it reloads, and an operator's reload must not read as a failed check.
  */
-export function runtimeCommand(endpoint: string, command: string, timeoutMs = 5_000): Promise<string> {
+export async function runtimeCommand(endpoint: string, command: string, timeoutMs = 5_000): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runtimeCommandOnce(endpoint, command, timeoutMs);
+    } catch (err) {
+      const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      if (attempt >= CONNECT_TRIES || (code !== 'ECONNREFUSED' && code !== 'ENOENT')) throw err;
+      await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
+    }
+  }
+}
+
+function runtimeCommandOnce(endpoint: string, command: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const target = endpoint.startsWith('tcp:') ? parseTcp(endpoint.slice(4)) : { path: endpoint.replace(/^unix:/, '') };
     const socket = createConnection(target);

@@ -23,6 +23,25 @@ describe('HAProxy Runtime API client', () => {
     for (const s of servers.splice(0)) s.close();
   });
 
+  it('waits out a reload: a socket that appears within half a second is answered', async () => {
+    const path = join(tempDir('dw-sock-'), 'master.sock');
+    const late = setTimeout(() => {
+      const server = createServer({ allowHalfOpen: true }, (socket) => socket.on('data', () => socket.end('# pxname,svname\n')));
+      servers.push(server);
+      server.listen(path);
+    }, 250);
+    try {
+      expect(await runtimeCommand(`unix:${path}`, 'show stat')).toBe('# pxname,svname\n');
+    } finally {
+      clearTimeout(late);
+    }
+  });
+
+  it('a socket that stays missing fails, saying what to check', async () => {
+    const path = join(tempDir('dw-sock-'), 'never.sock');
+    await expect(runtimeCommand(`unix:${path}`, 'show stat')).rejects.toThrow(/cannot reach HAProxy API unix:.*never\.sock: is HAProxy running, and is the socket path right\?/);
+  });
+
   it('turns an error reply into an ObserveError that quotes HAProxy', async () => {
     const { path, server } = await fakeSocket('Unknown command. Please enter one of the following commands only :\n  help\n');
     servers.push(server);
