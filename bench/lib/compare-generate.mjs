@@ -2,17 +2,7 @@
 // rendered as haproxy.cfg or nginx.conf, and copies of it with a share of the lines changed.
 // Deterministic (seeded), so every run compares the same texts.
 
-/** A small seeded PRNG (mulberry32): same seed, same configs, run after run. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './rng.mjs';
 
 const pad = (i) => String(i).padStart(5, '0');
 const HAPROXY_ALGORITHMS = ['roundrobin', 'leastconn', 'source', 'uri'];

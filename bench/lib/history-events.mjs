@@ -4,6 +4,7 @@
  * to `end` (observe.failed only in the first half). Each event is a plain object in the shape HistoryStore.append takes (NewEvent + time).
  */
 import { createHash } from 'node:crypto';
+import { rng } from './rng.mjs';
 
 /** The 20 types and their weights (per mille): frequent alerts and checks, rare Git trouble. */
 export const TYPE_WEIGHTS = [
@@ -31,22 +32,12 @@ export const TYPE_WEIGHTS = [
 
 export const targetName = (i) => `t-${String(i).padStart(3, '0')}`;
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (s, n) => createHash('sha256').update(s).digest('hex').slice(0, n);
 
 /** Yields `count` events, oldest first, the newest at `end` (a Date). */
 export function* syntheticEvents({ count, targets, end, seed = 7 }) {
-  const rand = mulberry32(seed);
+  const rand = rng(seed);
   const total = TYPE_WEIGHTS.reduce((s, [, w]) => s + w, 0);
   const pick = () => {
     let r = rand() * total;

@@ -124,7 +124,7 @@ export class TreeCache {
     const file = join(this.dir as string, `${name}${SUFFIX}`);
     let entry: Entry;
     try {
-      entry = JSON.parse(open(readFileSync(file), this.key, name)) as Entry;
+      entry = JSON.parse(unseal(readFileSync(file), this.key, name)) as Entry;
     } catch {
       return undefined; // missing, damaged or forged: parse again
     }
@@ -173,7 +173,7 @@ function seal(text: string, key: Buffer, name: string): Buffer {
 }
 
 /** The text `seal` sealed; throws when the bytes were not sealed with this key for this name. */
-function open(sealed: Buffer, key: Buffer, name: string): string {
+function unseal(sealed: Buffer, key: Buffer, name: string): string {
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12)).setAAD(Buffer.from(name));
   decipher.setAuthTag(sealed.subarray(12, 28));
   return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');

@@ -5,6 +5,7 @@
  * lines: at most the first 40 characters of one token.
  */
 import { ParseError } from '../../errors.js';
+import { BACKSLASH, DOLLAR, DQUOTE, HASH, isSpaceCode, LBRACE, LF, LT, PERCENT, RBRACE, RPAREN, SEMI, SQUOTE } from './chars.js';
 
 export interface NginxDirective {
   name: string;
@@ -55,24 +56,6 @@ const CLOSE = 4;
 type TokenKind = typeof EOF | typeof WORD | typeof SEMICOLON | typeof OPEN | typeof CLOSE;
 
 // Character codes: the scanner reads codes, not one-character strings (a config is a million characters).
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const DQUOTE = 34;
-const HASH = 35;
-const DOLLAR = 36;
-const PERCENT = 37;
-const SQUOTE = 39;
-const RPAREN = 41;
-const SEMI = 59;
-const LT = 60;
-const BACKSLASH = 92;
-const LBRACE = 123;
-const RBRACE = 125;
-
-/** White space as nginx sees it; NaN (past the end) is none. */
-const isSpaceCode = (c: number): boolean => c === SPACE || c === TAB || c === CR || c === LF;
 
 /** Quotes at most 40 characters of one token, so messages cannot leak whole secrets or lines. */
 function preview(token: string): string {

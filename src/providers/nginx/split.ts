@@ -1,4 +1,5 @@
 import type { TextBlock, TextSplit } from '../../diff/narrow.js';
+import { BACKSLASH, DOLLAR, DQUOTE, HASH, isSpaceCode, LBRACE, RBRACE, RPAREN, SEMI, SPACE, SQUOTE } from './chars.js';
 
 /**
  * nginx.conf's `upstream NAME { ... }` blocks found by raw text, for narrowTexts. The scan
@@ -27,7 +28,7 @@ export function splitNginx(text: string): TextSplit | undefined {
   /** Where the last delimiter (`;`, `{` or `}` read as one) or the last escaped character is. */
   let delimiter = -1;
   let escaped = -1;
-  const atTokenStart = (i: number): boolean => i === 0 || delimiter === i - 1 || (escaped !== i - 1 && isSpace(text.charCodeAt(i - 1)));
+  const atTokenStart = (i: number): boolean => i === 0 || delimiter === i - 1 || (escaped !== i - 1 && isSpaceCode(text.charCodeAt(i - 1)));
   const re = /[{};#"'\\]/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const i = m.index;
@@ -77,21 +78,6 @@ export function splitNginx(text: string): TextSplit | undefined {
 
 const GIVE_UP = ['include', '_by_lua_block', 'upstreams', 'frontends', '{{', '{%', '<%'];
 
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const DQUOTE = 34;
-const HASH = 35;
-const DOLLAR = 36;
-const SQUOTE = 39;
-const RPAREN = 41;
-const SEMI = 59;
-const BACKSLASH = 92;
-const LBRACE = 123;
-const RBRACE = 125;
-
-const isSpace = (c: number): boolean => c === SPACE || c === TAB || c === LF || c === CR;
 
 /**
  * The words of a block's directive: text[from, to) up to its `{`, after the last delimiter
@@ -111,7 +97,7 @@ function directive(text: string, from: number, to: number): { name: string; args
     start = text.indexOf(name, start);
     if (start < 0 || start >= to) return undefined;
     const before = start > from ? text.charCodeAt(start - 1) : SPACE;
-    if (isSpace(before) || start === from) break;
+    if (isSpaceCode(before) || start === from) break;
     start++;
   }
   return { name, args: words.slice(1), start };
@@ -128,7 +114,7 @@ function endOfQuoted(text: string, i: number, q: number): number {
     if (c === BACKSLASH) j++;
     else if (c === q) {
       const after = text.charCodeAt(j + 1);
-      if (Number.isNaN(after) || isSpace(after) || after === SEMI || after === LBRACE || after === RPAREN) return j + 1;
+      if (Number.isNaN(after) || isSpaceCode(after) || after === SEMI || after === LBRACE || after === RPAREN) return j + 1;
       return -1;
     }
   }

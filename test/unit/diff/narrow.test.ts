@@ -8,6 +8,7 @@ import { splitHaproxy } from '../../../src/providers/haproxy/split.js';
 import { nginxProvider } from '../../../src/providers/nginx/index.js';
 import { clearNginxCache } from '../../../src/providers/nginx/model.js';
 import { compareConfigs, sha256 } from '../../../src/reconcile/compare.js';
+import { rng } from '../../helpers/rng.js';
 
 // Narrowing (src/diff/narrow.ts) must never change a comparison: for every pair, the comparison
 // of the narrowed texts equals the comparison of the full texts, field for field.
@@ -59,16 +60,6 @@ function check(kind: Kind, approved: string, live: string): number {
   return narrowed?.blanked ?? 0;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pool {
   name: string;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../../../src/errors.js';
 import { type NginxDirective, parseNginx, parseNginxDump, splitNginxDump } from '../../../../src/providers/nginx/lexer.js';
+import { rng } from '../../../helpers/rng.js';
 
 const TEMPLATE = 'template syntax (Jinja/ERB/Go template) is not nginx; render the template first';
 
@@ -394,17 +395,6 @@ describe('parseNginx: shared corpus', () => {
   });
 });
 
-/** Small deterministic PRNG (mulberry32) so fuzz failures are reproducible from seed and index. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FUZZ_SAMPLES = [
   'http {\n  upstream a { server 10.0.0.1:80 weight=2; server unix:/tmp/s.sock down; }\n  server { listen 80; location ~ \\.php$ { return 200 "a;b}"; } }\n}\n',
@@ -415,7 +405,7 @@ const FUZZ_SAMPLES = [
 describe('parseNginx: mutation fuzz', () => {
   it('survives ~20,000 random mutations: returns an array or throws ParseError, nothing else', () => {
     const SEED = 0x5eed2024;
-    const rand = mulberry32(SEED);
+    const rand = rng(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const sources = corpusExists ? corpusFiles.map(readCorpus) : FUZZ_SAMPLES;
     const alphabet = ['"', "'", '{', '}', ';', '#', '\\', '\n', '\r', '$', ' ', '[', ']', '-', '=', '<', '%', 'π', '\u0000', '\uffff', '\ud83d', 'a', '_by_lua_block'];
@@ -448,7 +438,7 @@ describe('parseNginx: mutation fuzz', () => {
   });
 
   it('survives random strings over a hostile alphabet', () => {
-    const rand = mulberry32(42);
+    const rand = rng(42);
     const chars = '"\'{};#\\\n $ab[]-=<%π';
     for (let i = 0; i < 2000; i++) {
       let text = '';
