@@ -4,6 +4,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitSourceError } from '../errors.js';
 import { gitEnv, scrubSecrets } from './auth.js';
 import { BlobReader, readBlobs } from './batch.js';
+import { runGit } from './run.js';
 
 /** The approved commit a pass compares with, and whether it is fresh. */
 export interface GitState {
@@ -55,14 +56,20 @@ export class GitSource {
     return `refs/remotes/origin/${this.options.branch}`;
   }
 
-  /** Fetches the approved branch (and the others, for provenance); falls back to the last fetch. */
-  async sync(): Promise<GitState> {
+  /**
+   * Fetches the approved branch (and the others, for provenance); falls back to the last fetch.
+   * `fetching` is called once the fetch process has started: a pass reads the live configs while
+   * git works, and starting those reads first would delay the fetch (issue 7, fleet pass).
+   */
+  async sync(fetching?: () => void): Promise<GitState> {
     const fetchedFile = join(this.options.cacheDir, 'fetched-at');
+    const run = { env: this.env, timeoutMs: this.options.timeoutMs ?? 60_000 };
     try {
       if (!existsSync(join(this.gitDir, 'HEAD'))) {
-        await this.git.raw(['init', '--bare', '--quiet']);
+        await runGit(this.gitDir, ['init', '--bare', '--quiet'], run);
       }
-      await this.raw(['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*']);
+      const refspecs = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
+      await runGit(this.gitDir, ['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, ...refspecs], { ...run, onSpawn: fetching });
     } catch (err) {
       const reason = scrubSecrets((err as Error).message, this.options.token).trim().split('\n').slice(-3).join(' ');
       const commit = await this.resolve(this.branchRef);

@@ -56,7 +56,7 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
   rt.trees.beginPass(targets.length);
   let git: GitState;
   try {
-    git = await rt.git.sync().finally(() => early.stop());
+    git = await rt.git.sync(() => early.start()).finally(() => early.stop());
   } catch (err) {
     rt.trees.endPass();
     throw err;
