@@ -34,8 +34,8 @@ export interface CompareOptions {
    * equal values redact to equal values, so the trees are not copied.
    */
   redactor?: TreeRedactor;
-  /** Adds each change's `summary` (its last key), as compareConfigs shows them. */
-  describe?: (change: Change) => string;
+  /** Adds each change's `summary` (its last key), as compareConfigs shows them; `segments` is the path split, when known. */
+  describe?: (change: Change, segments?: readonly string[]) => string;
 }
 
 /** The part of a Redactor that comparing needs (see Redactor.tree). */
@@ -77,17 +77,29 @@ export function compareTrees(approved: ConfigTree, live: ConfigTree, options: Co
   walker.out.forEach((change, i) => {
     if (matchesAnyOrAncestor(options.ignore, change.path)) return;
     const side = change.kind === 'removed' ? approved : live;
-    const segments = walker.segments[i];
+    const keys = walker.segments[i];
     // The walker made each change with its keys in their final order; the rest are added here.
-    change.severity = segments ? severityOfSegments(segments, change.kind, options.rules) : severityOf(change.path, change.kind, options.rules);
+    change.severity = keys ? severityOfSegments(globView(keys), change.kind, options.rules) : severityOf(change.path, change.kind, options.rules);
     const line = side.lines.get(change.path);
     if (line) change.line = line;
     const file = side.files?.get(change.path);
     if (file) change.file = file;
-    if (options.describe) change.summary = options.describe(change);
+    if (options.describe) change.summary = options.describe(change, keys);
     out.push(change);
   });
   return out;
+}
+
+/** Path keys as globs see them: list positions (`[3]`) dropped; the same array when there are none. */
+function globView(keys: string[]): string[] {
+  let out: string[] | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (!key.includes('[')) continue;
+    out ??= keys.slice();
+    out[i] = key.replace(/\[\d+\]/g, '');
+  }
+  return out ?? keys;
 }
 
 /**
@@ -98,7 +110,7 @@ export function compareTrees(approved: ConfigTree, live: ConfigTree, options: Co
  */
 class Walker {
   readonly out: Change[] = [];
-  /** The path segments of out[i] as globs see them (list positions dropped), when known here. */
+  /** The keys of out[i]'s path (what splitPath gives), when its path is made of keys alone. */
   readonly segments: (string[] | undefined)[] = [];
   private readonly keys: string[] = [];
   /** paths[i]: the path of keys[0..i), made when first needed; siblings share their parent's. */
@@ -126,9 +138,7 @@ class Walker {
   /** A change at the current node (`key` absent) or at its child `key`. */
   private emit(change: Change, key?: string): void {
     this.out.push(change);
-    const segments = key === undefined ? this.keys.slice() : [...this.keys, key];
-    for (let i = 0; i < segments.length; i++) if ((segments[i] as string).includes('[')) segments[i] = (segments[i] as string).replace(/\[\d+\]/g, '');
-    this.segments.push(segments);
+    this.segments.push(key === undefined ? this.keys.slice() : [...this.keys, key]);
   }
 
   /** A change whose path is not made of keys alone (a list position, `(root)`). */

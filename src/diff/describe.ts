@@ -5,13 +5,13 @@ const MAX_VALUE = 80;
 const SCOPE_PREFIX = { config: '', process: 'running process: ', runtime: 'runtime only: ' } as const;
 
 /**
- * One line an operator can read. With a vocabulary, in the load balancer's words
+ * One line an operator can read (`segments`: the change's path split, if the caller has it). With a vocabulary, in the load balancer's words
  * (`backend api: balance roundrobin -> random`); without, by path (`backends.api.algorithm: a -> b`).
  */
-export function describeChange(change: Change, vocabulary?: Vocabulary): string {
+export function describeChange(change: Change, vocabulary?: Vocabulary, segments?: readonly string[]): string {
   if (change.summary) return change.summary;
   const prefix = SCOPE_PREFIX[change.scope ?? 'config'];
-  const { subject, rest } = phrase(change.path, vocabulary);
+  const { subject, rest } = phrase(change.path, vocabulary, segments);
   switch (change.kind) {
     case 'changed':
       return withoutTrailingColon(`${prefix}${subject}${rest}${rest ? ' ' : ''}${show(change.approved)} -> ${show(change.live)}`);
@@ -29,8 +29,9 @@ function withoutTrailingColon(text: string): string {
   return text.endsWith(': ') ? text.slice(0, -2) : text;
 }
 
-function phrase(path: string, vocabulary?: Vocabulary): { subject: string; rest: string } {
-  const segs = splitPath(path);
+/** `segments`: the path already split (what splitPath gives), when the caller has them. */
+function phrase(path: string, vocabulary?: Vocabulary, segments?: readonly string[]): { subject: string; rest: string } {
+  const segs = segments ?? splitPath(path);
   const label = vocabulary && segs.length >= 2 ? vocabulary.collections[segs[0] as string] : undefined;
   if (!vocabulary || !label) return { subject: `${path}: `, rest: '' };
   const words: string[] = [];

@@ -72,6 +72,29 @@ function match(pattern: readonly SegmentMatcher[], p: number, segs: readonly str
   return s < segs.length && segmentMatches(part, segs[s] as string) && match(pattern, p + 1, segs, s + 1);
 }
 
+/**
+ * What a set of globs can tell apart in a segment: the literal texts they name, and their
+ * patterns (segments with `*`). Two segments that are the same literal, or both no literal and
+ * matched by the same patterns, match every one of those globs alike (see severity.ts).
+ */
+export function segmentVocabulary(globs: readonly string[]): { literals: Set<string>; patterns: string[] } {
+  const literals = new Set<string>();
+  const patterns = new Set<string>();
+  for (const glob of globs) {
+    for (const part of globSegments(glob)) {
+      if (part.kind === 'literal') literals.add(part.text);
+      else if (part.kind === 'set') for (const text of part.texts) literals.add(text);
+      else if (part.kind === 'pattern') patterns.add(part.part);
+    }
+  }
+  return { literals, patterns: [...patterns] };
+}
+
+/** Whether one segment matches a pattern segment of a glob (`tls*`, `*_timeout`, `{ssl_*,allow}`). */
+export function patternMatches(pattern: string, seg: string): boolean {
+  return segmentRegex(pattern).test(seg);
+}
+
 function segmentMatches(part: Exclude<SegmentMatcher, { kind: 'any' }>, seg: string): boolean {
   switch (part.kind) {
     case 'literal':

@@ -77,7 +77,26 @@ export class LineIndex extends Map<string, number> {
     const field = path.slice(dot + 1);
     // Fields are plain segments: a quoted last segment is a row's.
     const asField = dot > 0 && !field.includes('"') ? this.rowLine(path.slice(0, dot), field) : undefined;
-    return asField ?? this.rowLine(path, undefined);
+    return asField ?? this.rowLine(path, undefined) ?? this.nestedField(path);
+  }
+
+  /**
+   * `prefix.<row>.<field>.<key>...`: a value inside a row's field (a server's `health.inter`)
+   * is on the row's line too. Up to three keys deep; every key a plain segment.
+   */
+  private nestedField(path: string): number | undefined {
+    let parent = path;
+    for (let depth = 0; depth < 3; depth++) {
+      const dot = parent.lastIndexOf('.');
+      if (dot <= 0 || parent.charCodeAt(parent.length - 1) === QUOTE) return undefined;
+      parent = parent.slice(0, dot);
+      const fieldDot = parent.lastIndexOf('.');
+      const field = parent.slice(fieldDot + 1);
+      if (fieldDot <= 0 || field.includes('"')) return undefined;
+      const line = this.rowLine(parent.slice(0, fieldDot), field);
+      if (line !== undefined) return line;
+    }
+    return undefined;
   }
 
   private rowLine(rowPath: string, field: string | undefined): number | undefined {

@@ -1,4 +1,4 @@
-import { globSegments, matchSegments, pathSegments } from './glob.js';
+import { globSegments, matchSegments, pathSegments, patternMatches, segmentVocabulary } from './glob.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -57,14 +57,94 @@ export function severityOf(path: string, kind: ChangeKind, rules: readonly Sever
   return DEFAULT_SEVERITY;
 }
 
-/** severityOf for a path already split as globs see it (see pathSegments). */
+/**
+ * severityOf for a path already split as globs see it (see pathSegments). A big drift rates
+ * tens of thousands of changes whose paths differ only in names no rule mentions
+ * (`backends.pool_00017.servers.s3.weight`): the answer is kept per path shape (SeverityMemo).
+ */
 export function severityOfSegments(segments: readonly string[], kind: ChangeKind, rules: readonly SeverityRule[]): Severity {
+  let memo = memos.get(rules);
+  if (memo === undefined) {
+    // A check builds its rule list anew (the target's rules, then the defaults): same rules, same memo.
+    const content = JSON.stringify(rules);
+    memo = byContent.get(content);
+    if (memo === undefined) {
+      memo = SeverityMemo.of(rules);
+      if (byContent.size >= 64) byContent.clear();
+      byContent.set(content, memo);
+    }
+    memos.set(rules, memo);
+  }
+  return memo ? memo.severity(segments, kind) : firstMatch(segments, kind, rules);
+}
+
+function firstMatch(segments: readonly string[], kind: ChangeKind, rules: readonly SeverityRule[]): Severity {
   for (const rule of rules) {
     if (rule.kind && !rule.kind.includes(kind)) continue;
     if (matchSegments(globSegments(rule.path), segments)) return rule.severity;
   }
   return DEFAULT_SEVERITY;
 }
+
+/** Per rule table; null: its globs cannot be classified (a malformed pattern), so every change is matched. */
+const memos = new WeakMap<readonly SeverityRule[], SeverityMemo | null>();
+const byContent = new Map<string, SeverityMemo | null>();
+
+/**
+ * A segment's class: itself when a rule names it as a literal, else which of the rules'
+ * patterns it matches. Every glob matches two segments of one class alike, so two paths of the
+ * same kind with the same classes, segment by segment, get the same severity: it is looked up
+ * by that shape. Both maps are bounded (their keys come from config).
+ */
+class SeverityMemo {
+  private readonly classes = new Map<string, string>();
+  private readonly bySegments = new Map<string, Severity>();
+
+  private constructor(
+    private readonly rules: readonly SeverityRule[],
+    private readonly literals: ReadonlySet<string>,
+    private readonly patterns: readonly string[],
+  ) {}
+
+  static of(rules: readonly SeverityRule[]): SeverityMemo | null {
+    try {
+      const { literals, patterns } = segmentVocabulary(rules.map((r) => r.path));
+      for (const p of patterns) patternMatches(p, ''); // compiles each now: a malformed one throws here
+      return new SeverityMemo(rules, literals, patterns);
+    } catch {
+      return null;
+    }
+  }
+
+  severity(segments: readonly string[], kind: ChangeKind): Severity {
+    let key: string = kind;
+    for (const seg of segments) key += `\u0000${this.classOf(seg)}`;
+    let severity = this.bySegments.get(key);
+    if (severity === undefined) {
+      severity = firstMatch(segments, kind, this.rules);
+      if (this.bySegments.size >= MEMO_LIMIT) this.bySegments.clear();
+      this.bySegments.set(key, severity);
+    }
+    return severity;
+  }
+
+  private classOf(seg: string): string {
+    let cls = this.classes.get(seg);
+    if (cls === undefined) {
+      if (this.literals.has(seg)) cls = `=${seg}`;
+      else {
+        cls = '~';
+        for (const p of this.patterns) cls += patternMatches(p, seg) ? '1' : '0';
+      }
+      if (this.classes.size >= MEMO_LIMIT) this.classes.clear();
+      this.classes.set(seg, cls);
+    }
+    return cls;
+  }
+}
+
+/** Segment classes are few bytes each: room for the names of a config of 20,000 servers. */
+const MEMO_LIMIT = 100_000;
 
 const RANKS = new Map<string, number>(SEVERITIES.map((s, i) => [s, i]));
 

@@ -56,6 +56,10 @@ describe('HAProxy model', () => {
   it('maps paths to lines', () => {
     expect(tree.lines.get('backends.api.servers.b.weight')).toBe(18);
     expect(tree.lines.get('frontends.web.default_backend')).toBe(13);
+    // A setting inside a server's field (its health check interval) is on the server's line.
+    expect(tree.lines.get('backends.api.servers.a.health.inter')).toBe(17);
+    expect(tree.lines.get('backends.api.servers.b.health.inter')).toBe(18);
+    expect(tree.lines.get('backends.api.servers.a.nothing.inter')).toBeUndefined();
   });
 
   it('rejects what HAProxy rejects, with the line', () => {
