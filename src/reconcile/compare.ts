@@ -104,12 +104,21 @@ function fingerprintJson(changes: Change[], content: string[] | null): string {
     run = [];
     keys = new Set(FINGERPRINT_KEYS);
   };
+  // JSON.stringify tries every key of the replacer array on every object: a run's keys are
+  // bounded, or a drift of thousands of servers keyed by address would cost keys x objects.
+  const own = new Set<string>();
   for (const c of changes) {
-    if (plainChange(c, keys)) run.push(c);
-    else {
+    own.clear();
+    if (!plainChange(c, own) || own.size > MAX_RUN_KEYS) {
       endRun();
       parts.push(canonicalJsonWithout(c as unknown as Record<string, unknown>, 'line'));
+      continue;
     }
+    let fresh = 0;
+    for (const k of own) if (!keys.has(k)) fresh++;
+    if (keys.size + fresh > FINGERPRINT_KEYS.length + MAX_RUN_KEYS) endRun();
+    for (const k of own) keys.add(k);
+    run.push(c);
   }
   endRun();
   return `{"changes":[${parts.join(',')}],"content":${canonicalJson(content)}}`;
@@ -118,6 +127,8 @@ function fingerprintJson(changes: Change[], content: string[] | null): string {
 /** A change's keys in code-unit order, `line` left out: the members of its fingerprint JSON. */
 const FINGERPRINT_KEYS = ['approved', 'file', 'kind', 'live', 'path', 'scope', 'severity', 'summary'] as const;
 const CHANGE_KEYS: ReadonlySet<string> = new Set([...FINGERPRINT_KEYS, 'line']);
+/** Most keys of nested objects in one run (a server has a dozen at most). */
+const MAX_RUN_KEYS = 64;
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Only the keys above, each value plain data (plainValue); the keys of its nested objects are added to `keys`. */

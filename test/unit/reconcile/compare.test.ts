@@ -45,6 +45,17 @@ describe('compareConfigs: fingerprint', () => {
     }
   });
 
+  it('is the same for removed pools whose servers are keyed by address (thousands of distinct keys)', () => {
+    const pool = (i: number): TreeValue => ({ servers: Object.fromEntries(Array.from({ length: 4 }, (_, s) => [`10.${i >> 8}.${i & 255}.${s}:8080`, { weight: s, down: s === 3 }])) });
+    const approved = tree({ upstreams: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`pool_${i}`, pool(i)])) });
+    // Half the pools replaced by others: each change holds a whole pool, its servers keyed by address.
+    const live = tree({ upstreams: Object.fromEntries(Array.from({ length: 300 }, (_, i) => (i % 2 ? [`other_${i}`, pool(i + 1000)] : [`pool_${i}`, pool(i)]))) });
+    const c = compareConfigs(approved, live, input);
+    expect(c.changes.filter((x) => x.kind === 'removed')).toHaveLength(150);
+    expect(c.changes.filter((x) => x.kind === 'added')).toHaveLength(150);
+    expect(c.fingerprint).toBe(definedFingerprint(c.changes));
+  });
+
   it('names the drift, not the line it is on: the same changes at other lines give the same fingerprint', () => {
     const approved = tree({ backends: { api: { algorithm: 'roundrobin' } } });
     const live = tree({ backends: { api: { algorithm: 'random' } } });
