@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_ID } from '../cache/build-id.js';
@@ -45,8 +45,36 @@ export class ParseCache {
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify({ key: this.key, data }), { mode: 0o600 });
       renameSync(tmp, this.file);
+      prune(dir);
     } catch {
       /* no cache this time */
+    }
+  }
+}
+
+/** Config files remembered at most (one entry each); a write past it removes the least recently written. */
+const MAX_ENTRIES = 64;
+
+/**
+ * Keeps the folder bounded: every config path has an entry of its own, and a CI job that runs
+ * driftwarden from a new temp folder each time would otherwise add one per run, forever.
+ */
+function prune(dir: string): void {
+  const names = readdirSync(dir).filter((n) => n.startsWith('config-') && n.endsWith('.json'));
+  if (names.length <= MAX_ENTRIES) return;
+  const aged = names.map((n) => {
+    try {
+      return { n, t: statSync(join(dir, n)).mtimeMs };
+    } catch {
+      return { n, t: 0 };
+    }
+  });
+  aged.sort((a, b) => a.t - b.t);
+  for (const { n } of aged.slice(0, aged.length - MAX_ENTRIES)) {
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      /* gone already, or another process's: fine */
     }
   }
 }

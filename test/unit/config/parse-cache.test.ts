@@ -45,4 +45,17 @@ describe('config parse cache', () => {
     process.env.XDG_CACHE_HOME = join(file, 'not-a-folder'); // under a file: ENOTDIR
     expect(loadConfig(file).targets).toHaveLength(1);
   });
+
+  it('keeps at most 64 entries: configs from ever new folders (a CI job) do not fill the cache folder', () => {
+    const dir = tempDir();
+    const files = Array.from({ length: 70 }, (_, i) => join(dir, `driftwarden-${i}.yaml`));
+    for (const file of files) {
+      writeFileSync(file, GOOD);
+      loadConfig(file);
+    }
+    expect(readdirSync(join(cache, 'driftwarden'))).toHaveLength(64);
+    // Still a working cache: a config read again is answered and the bound holds.
+    expect(loadConfig(files[69] as string).targets[0]?.name).toBe('a');
+    expect(readdirSync(join(cache, 'driftwarden'))).toHaveLength(64);
+  });
 });
