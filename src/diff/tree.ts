@@ -109,6 +109,11 @@ export function shareable<T extends TreeValue>(value: T): T {
   return value;
 }
 
+/** Whether canonicalJson keeps (or will keep) this subtree's JSON: a shared section, written once for every tree. */
+export function hasSharedJson(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && sharedCanonical.has(value);
+}
+
 function deepFreeze(value: unknown): void {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
   Object.freeze(value);

@@ -6,7 +6,7 @@ import { normalizeText } from '../diff/normalize.js';
 import { matchesAnyOrAncestor } from '../diff/glob.js';
 import { emptyPoolFindings, type Finding } from '../diff/pools.js';
 import { maxSeverity, SEVERITIES, severityOf, severityRank, type Severity, type SeverityRule } from '../diff/severity.js';
-import { canonicalJson, canonicalJsonWithout, type ConfigTree } from '../diff/tree.js';
+import { canonicalJson, canonicalJsonWithout, hasSharedJson, type ConfigTree } from '../diff/tree.js';
 
 /** The result of comparing one approved and one live config: everything below is redacted. */
 export interface Comparison {
@@ -138,7 +138,8 @@ function plainChange(change: Change, keys: Set<string>): boolean {
   for (const key in c) {
     if (!CHANGE_KEYS.has(key)) return false;
     const value = c[key];
-    if (value !== undefined && !plainValue(value, keys)) return false;
+    // A shared section (a whole pool added or removed) has its JSON kept already: canonicalJson reuses it.
+    if (value !== undefined && (hasSharedJson(value) || !plainValue(value, keys))) return false;
   }
   return true;
 }
