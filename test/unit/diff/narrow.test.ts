@@ -131,7 +131,10 @@ describe('narrowing gives the comparison of the full texts', () => {
       for (let seed = 1; seed <= 150; seed++) {
         const random = rng(seed);
         const approved = model(random, 2 + Math.floor(random() * 12));
-        if (check(kind, render(approved), render(mutate(approved, random))) > 0) narrowed++;
+        const [a, b] = [render(approved), render(mutate(approved, random))];
+        if (check(kind, a, b) > 0) narrowed++;
+        // The same pair again, as a service's next pass: narrowed from the kept result, still the full comparison.
+        check(kind, a, b);
       }
       // Not vacuous: most pairs were narrowed.
       expect(narrowed).toBeGreaterThan(100);
