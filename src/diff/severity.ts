@@ -70,7 +70,7 @@ export function severityOfSegments(segments: readonly string[], kind: ChangeKind
     memo = byContent.get(content);
     if (memo === undefined) {
       memo = SeverityMemo.of(rules);
-      if (byContent.size >= 64) byContent.clear();
+      if (byContent.size >= MEMO_TABLES) byContent.clear();
       byContent.set(content, memo);
     }
     memos.set(rules, memo);
@@ -122,7 +122,7 @@ class SeverityMemo {
     let severity = this.bySegments.get(key);
     if (severity === undefined) {
       severity = firstMatch(segments, kind, this.rules);
-      if (this.bySegments.size >= MEMO_LIMIT) this.bySegments.clear();
+      if (this.bySegments.size >= SHAPE_LIMIT) this.bySegments.clear();
       this.bySegments.set(key, severity);
     }
     return severity;
@@ -136,15 +136,21 @@ class SeverityMemo {
         cls = '~';
         for (const p of this.patterns) cls += patternMatches(p, seg) ? '1' : '0';
       }
-      if (this.classes.size >= MEMO_LIMIT) this.classes.clear();
+      if (this.classes.size >= CLASS_LIMIT) this.classes.clear();
       this.classes.set(seg, cls);
     }
     return cls;
   }
 }
 
-/** Segment classes are few bytes each: room for the names of a config of 20,000 servers. */
-const MEMO_LIMIT = 100_000;
+/**
+ * Bounds, so that a service with many rule tables and huge configs stays within tens of MB:
+ * rule tables kept, segment classes per table (room for the pool and server names of a config
+ * of 20,000 servers), path shapes per table (a few dozen in practice).
+ */
+const MEMO_TABLES = 16;
+const CLASS_LIMIT = 50_000;
+const SHAPE_LIMIT = 10_000;
 
 const RANKS = new Map<string, number>(SEVERITIES.map((s, i) => [s, i]));
 
