@@ -5,8 +5,9 @@ const MAX_VALUE = 80;
 const SCOPE_PREFIX = { config: '', process: 'running process: ', runtime: 'runtime only: ' } as const;
 
 /**
- * One line an operator can read (`segments`: the change's path split, if the caller has it). With a vocabulary, in the load balancer's words
+ * One line an operator can read. With a vocabulary, in the load balancer's words
  * (`backend api: balance roundrobin -> random`); without, by path (`backends.api.algorithm: a -> b`).
+ * `segments`: the change's path already split, if the caller has it.
  */
 export function describeChange(change: Change, vocabulary?: Vocabulary, segments?: readonly string[]): string {
   if (change.summary) return change.summary;

@@ -64,13 +64,13 @@ export class GitSource {
   /**
    * Fetches the approved branch (and the others, for provenance); falls back to the last fetch.
    * `fetching` is called once the fetch process has started: a pass reads the live configs while
-   * git works, and starting those reads first would delay the fetch (issue 7, fleet pass).
+   * git works (see EarlyReads for when it starts them).
    */
   async sync(fetching?: () => void): Promise<GitState> {
     const fetchedFile = join(this.options.cacheDir, 'fetched-at');
     const run = { env: this.env, timeoutMs: this.options.timeoutMs ?? 60_000 };
     try {
-      if (!existsSync(join(this.gitDir, 'HEAD'))) {
+      if (!this.cloned()) {
         await runGit(this.gitDir, ['init', '--bare', '--quiet'], run);
       }
       const refspecs = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];

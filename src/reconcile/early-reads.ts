@@ -10,9 +10,9 @@ const BUDGET_BYTES = 64 * 1024 * 1024;
  * Live configs read while Git fetches: reading them does not need the approved commit, and a
  * fetch is mostly waiting on the network (or on another process). Reads begin with `start`:
  * before a first clone, once git has started (begun before it, a thousand reads held up
- * `git init` and the fetch by ~190 ms); with a clone in place, at once. Targets are read in pass order, `concurrency` at a time, until the fetch
- * is done (`stop`) or the reads hold BUDGET_BYTES. A target takes its read once (`take`); one
- * not read ahead is read in its turn.
+ * `git init` and the fetch by ~190 ms); with a clone in place, at once. Targets are read in
+ * pass order, `concurrency` at a time, until the fetch is done (`stop`) or the reads hold
+ * BUDGET_BYTES. A target takes its read once (`take`); one not read ahead is read in its turn.
  */
 export class EarlyReads {
   private readonly reads = new Map<string, Promise<LiveRead>>();
