@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { createRequire } from 'node:module';
 import type { Document, LineCounter, Node } from 'yaml';
 
@@ -39,24 +40,51 @@ export function parseConfig(text: string, file: string): Config {
 }
 
 /**
- * Like parseConfig, but the YAML's data is taken from the cache when the text is the same as last
- * time (a fleet's config with thousands of targets takes longer to parse than a whole check).
- * Everything is still validated; a problem is reported from a full parse, with its line.
+ * Like parseConfig, but answered from the cache while the text, the path and the build are the
+ * same as last time (a fleet's config with thousands of targets takes longer to parse and validate
+ * than a whole check). A problem is always reported from a full parse, with its line.
  */
 function parseConfigCached(text: string, file: string): Config {
   const cache = new ParseCache(file, text);
   const cached = cache.read();
+  if (cached?.validated !== undefined && looksLikeConfig(cached.validated, file)) return cached.validated;
   if (cached !== undefined) {
     try {
-      return buildConfig(cached, file, () => ({ file }));
+      const config = buildConfig(cached.data, file, () => ({ file }));
+      cache.write(cached.data, keepable(config));
+      return config;
     } catch {
       /* reported below, with lines */
     }
   }
   const { data, locate } = parseYaml(text, file);
   const config = buildConfig(data, file, locate);
-  cache.write(data);
+  cache.write(data, keepable(config));
   return config;
+}
+
+/** The config, when JSON gives it back exactly (what the cache can hold); otherwise undefined. */
+function keepable(config: Config): Config | undefined {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(config)), config) ? config : undefined;
+}
+
+/** A cache entry damaged on disk is a miss, not a config: the shape that every use relies on. */
+function looksLikeConfig(value: unknown, file: string): value is Config {
+  const c = value as Partial<Config> | null;
+  return (
+    c !== null &&
+    typeof c === 'object' &&
+    c.file === file &&
+    typeof c.git?.repo === 'string' &&
+    typeof c.stateDir === 'string' &&
+    Array.isArray(c.targets) &&
+    c.targets.every((t) => t !== null && typeof t === 'object' && typeof t.name === 'string' && typeof t.provider === 'string') &&
+    typeof c.service?.concurrency === 'number' &&
+    typeof c.revert?.windowMs === 'number' &&
+    Array.isArray(c.severity) &&
+    Array.isArray(c.notify) &&
+    typeof c.redact === 'object'
+  );
 }
 
 function parseYaml(text: string, file: string): { data: object; locate: Locate } {

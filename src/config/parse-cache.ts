@@ -4,33 +4,43 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_ID } from '../cache/build-id.js';
 
+/** What a cache entry holds: the YAML's data, and what validating it gave (when kept). */
+export interface CachedConfig {
+  data: object;
+  validated?: unknown;
+}
+
 /**
- * The parsed YAML of a config file, kept in the user's cache folder and used while the text is
- * the same (by hash) and driftwarden is the same build. Only the YAML -> data step is skipped:
- * the data is validated as always. Best effort: an unwritable folder just means no cache.
- * DRIFTWARDEN_NO_CACHE=1 turns it off.
+ * The parsed and validated config, kept in the user's cache folder (0700) and used while the
+ * text is the same (by hash), at the same path, and driftwarden is the same build: validating a
+ * fleet's config of thousands of targets costs tens of milliseconds per command, and its result
+ * depends on nothing else (relative paths are resolved against the config's folder, which the
+ * path fixes). Best effort: an unwritable folder just means no cache, an unreadable entry is a
+ * miss. DRIFTWARDEN_NO_CACHE=1 turns it off.
  */
 export class ParseCache {
   private readonly file: string | undefined;
   private readonly key: string;
 
   constructor(configFile: string, text: string) {
-    this.key = createHash('sha256').update(BUILD_ID).update('\0').update(text).digest('hex');
+    this.key = createHash('sha256').update(BUILD_ID).update('\0').update(configFile).update('\0').update(text).digest('hex');
     const dir = process.env.DRIFTWARDEN_NO_CACHE ? undefined : cacheDir();
     this.file = dir ? join(dir, `config-${createHash('sha256').update(configFile).digest('hex').slice(0, 16)}.json`) : undefined;
   }
 
-  read(): object | undefined {
+  read(): CachedConfig | undefined {
     if (!this.file) return undefined;
     try {
-      const entry = JSON.parse(readFileSync(this.file, 'utf8')) as { key?: string; data?: unknown };
-      return entry.key === this.key && entry.data && typeof entry.data === 'object' ? entry.data : undefined;
+      const entry = JSON.parse(readFileSync(this.file, 'utf8')) as { key?: string; data?: unknown; validated?: unknown };
+      if (entry.key !== this.key || !entry.data || typeof entry.data !== 'object') return undefined;
+      return entry.validated === undefined ? { data: entry.data } : { data: entry.data, validated: entry.validated };
     } catch {
       return undefined;
     }
   }
 
-  write(data: object): void {
+  /** Keeps the data, and the validated config when it survives JSON unchanged (checked by the caller). */
+  write(data: object, validated?: unknown): void {
     if (!this.file) return;
     try {
       // One level at a time: a recursive mkdir can spin forever in odd places (under /proc on Node 20).
@@ -43,7 +53,7 @@ export class ParseCache {
         }
       }
       const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ key: this.key, data }), { mode: 0o600 });
+      writeFileSync(tmp, JSON.stringify({ key: this.key, data, ...(validated === undefined ? {} : { validated }) }), { mode: 0o600 });
       renameSync(tmp, this.file);
       prune(dir);
     } catch {

@@ -32,18 +32,34 @@ describe('config parse cache', () => {
     expect(loadConfig(file).targets[0]?.name).toBe('b');
   });
 
-  it('a cache entry that no longer validates is ignored, and a cache folder that cannot be written is no error', () => {
+  it('a damaged cache entry is a miss, and a cache folder that cannot be written is no error', () => {
     const dir = tempDir();
     const file = join(dir, 'driftwarden.yaml');
     writeFileSync(file, GOOD);
-    loadConfig(file);
+    const good = loadConfig(file);
     const [entry] = readdirSync(join(cache, 'driftwarden'));
     const path = join(cache, 'driftwarden', entry as string);
     const stored = JSON.parse(readFileSync(path, 'utf8'));
-    writeFileSync(path, JSON.stringify({ ...stored, data: { ...stored.data, targets: 'broken' } }));
-    expect(loadConfig(file).targets).toHaveLength(1);
+    expect(stored.validated).toEqual(good); // validated once, then reused
+    // A validated config of the wrong shape, then data that does not validate: both fall back to the file.
+    writeFileSync(path, JSON.stringify({ ...stored, validated: { ...stored.validated, targets: 'broken' } }));
+    expect(loadConfig(file)).toEqual(good);
+    writeFileSync(path, JSON.stringify({ key: stored.key, data: { ...stored.data, targets: 'broken' } }));
+    expect(loadConfig(file)).toEqual(good);
+    writeFileSync(path, '{"key": "trunc');
+    expect(loadConfig(file)).toEqual(good);
     process.env.XDG_CACHE_HOME = join(file, 'not-a-folder'); // under a file: ENOTDIR
     expect(loadConfig(file).targets).toHaveLength(1);
+  });
+
+  it('the same text at another path resolves its paths there, not from the other entry', () => {
+    const one = tempDir();
+    const two = tempDir();
+    writeFileSync(join(one, 'driftwarden.yaml'), GOOD);
+    writeFileSync(join(two, 'driftwarden.yaml'), GOOD);
+    expect(loadConfig(join(one, 'driftwarden.yaml')).targets[0]?.path).toBe(join(one, 'a.yaml'));
+    expect(loadConfig(join(two, 'driftwarden.yaml')).targets[0]?.path).toBe(join(two, 'a.yaml'));
+    expect(loadConfig(join(one, 'driftwarden.yaml')).git.repo).toBe(join(one, 'approved'));
   });
 
   it('keeps at most 64 entries: configs from ever new folders (a CI job) do not fill the cache folder', () => {
