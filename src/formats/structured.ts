@@ -6,6 +6,7 @@ let loaded: typeof import('yaml') | undefined;
 const Y = (): typeof import('yaml') => (loaded ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 import { ParseError } from '../errors.js';
 import { jsonErrorOffset } from './json-check.js';
+import { parseYamlSubset } from './yaml-subset.js';
 import { normalizeText } from '../diff/normalize.js';
 import { canonicalJson, identityKey, joinPath, type ConfigTree, type TreeValue } from '../diff/tree.js';
 
@@ -17,6 +18,13 @@ const MAX_ALIAS_EXPANSIONS = 10_000;
  * Errors never quote the source text, so a secret on a bad line is not echoed.
  */
 export function parseStructured(text: string, origin: string, format: 'yaml' | 'json'): ConfigTree {
+  const fast = format === 'yaml' ? parseYamlSubset(text) : undefined;
+  if (fast) return { format, root: fast.root, normalized: normalizeText(text), canonical: canonicalJson(fast.root), lines: fast.lines };
+  return parseWithLibrary(text, origin, format);
+}
+
+/** parseStructured through the `yaml` library alone: every input, every error with its line. */
+export function parseWithLibrary(text: string, origin: string, format: 'yaml' | 'json'): ConfigTree {
   if (format === 'json') strictJson(text, origin);
   const lineCounter = new (Y().LineCounter)();
   const doc = Y().parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
