@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, type ConfigTree } from '../diff/tree.js';
 import type { Provider, TargetBase } from '../providers/provider.js';
@@ -69,15 +69,14 @@ export class TreeCache {
   }
 
   /**
-   * A pass over `targets` targets begins (before its fetch): with more than one, what is not
-   * cached is parsed on a worker thread too. With no cache folder yet (a first pass: every
-   * drifted target parses), the worker starts at once, while Git fetches; otherwise on the first
-   * text to parse.
+   * A pass over `targets` targets begins: with more than one, big texts that are not cached are
+   * parsed on a worker thread too, started by the first of them (see OffThreadParser). Not at
+   * once: on a small machine, a worker compiling while Git fetches slows the fetch, and most
+   * passes parse nothing big.
    */
   beginPass(targets: number): void {
     if (targets <= 1 || !OffThreadParser.available) return;
     this.offThread ??= new OffThreadParser();
-    if (this.dir && !existsSync(this.dir)) this.offThread.warm();
   }
 
   /** The pass is over: stop its parse worker, drop the oldest entries. */

@@ -19,6 +19,11 @@ export interface ParseRequest {
   target: unknown;
 }
 
+/** The worker has compiled what a parse needs and takes requests (sent once, before any reply). */
+export interface WorkerReady {
+  ready: true;
+}
+
 export type ParseReply =
   | { id: number; tree: ConfigTree }
   | { id: number; parseError: { origin: string; line: number | undefined; detail: string } }

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ParseError } from '../errors.js';
 import { getProvider } from '../providers/registry.js';
-import type { ParseReply, ParseRequest } from './messages.js';
+import type { ParseReply, ParseRequest, WorkerReady } from './messages.js';
 import { plainTree } from './messages.js';
 
 const port = parentPort;
@@ -23,6 +23,7 @@ try {
 port.on('message', (req: ParseRequest) => {
   void answer(req).then((reply) => port.postMessage(reply));
 });
+port.postMessage({ ready: true } satisfies WorkerReady);
 
 async function answer(req: ParseRequest): Promise<ParseReply> {
   try {

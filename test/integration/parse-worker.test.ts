@@ -20,7 +20,8 @@ const target = { name: 'edge-lb', desired: 'lb/edge.yaml', provider: 'file', mod
 describe('parsing on a worker thread', () => {
   it('gives the trees the provider gives on this thread, line numbers included', async () => {
     expect(OffThreadParser.available).toBe(true);
-    const parser = new OffThreadParser();
+    const parser = new OffThreadParser({ minChars: 0 });
+    expect(await parser.ready()).toBe(true);
     try {
       for (const text of [APPROVED, DRIFTED, '{"a": [1, 2, {"b": null}]}\n']) {
         const here = await fileProvider.parse(text, 'lb/edge.yaml@0123', target);
@@ -35,7 +36,8 @@ describe('parsing on a worker thread', () => {
   });
 
   it('reports a config that does not parse as the same ParseError, with its line', async () => {
-    const parser = new OffThreadParser();
+    const parser = new OffThreadParser({ minChars: 0 });
+    await parser.ready();
     const bad = 'backends:\n  api:\n    algorithm: [roundrobin\n';
     let here: unknown;
     try {
@@ -53,12 +55,31 @@ describe('parsing on a worker thread', () => {
   });
 
   it('parses here what the worker cannot (a provider it does not know), and goes on after close', async () => {
-    const parser = new OffThreadParser();
+    const parser = new OffThreadParser({ minChars: 0 });
+    await parser.ready();
     const local: Provider = { ...(fileProvider as Provider), kind: 'only-here' };
     try {
       expect((await parser.parse(local, APPROVED, 'lb/edge.yaml', target)).root).toEqual((await fileProvider.parse(APPROVED, 'lb/edge.yaml', target)).root);
       parser.close();
       expect((await parser.parse(fileProvider as Provider, DRIFTED, 'lb/edge.yaml', target)).root).toEqual((await fileProvider.parse(DRIFTED, 'lb/edge.yaml', target)).root);
+    } finally {
+      parser.close();
+    }
+  });
+
+  it('parses small texts here, and big ones here until the worker is ready', async () => {
+    const parser = new OffThreadParser();
+    const big = `${APPROVED}${'# padding to make the text big\n'.repeat(2_000)}`;
+    try {
+      // Small: parsed here, and no worker is started for it.
+      expect((await parser.parse(fileProvider as Provider, APPROVED, 'lb/edge.yaml', target)).root).toEqual((await fileProvider.parse(APPROVED, 'lb/edge.yaml', target)).root);
+      // Big, before the worker is ready: parsed here too (starting the worker).
+      const early = await parser.parse(fileProvider as Provider, big, 'lb/edge.yaml', target);
+      expect(early.root).toEqual((await fileProvider.parse(APPROVED, 'lb/edge.yaml', target)).root);
+      expect(await parser.ready()).toBe(true);
+      // Ready: a big text goes to the worker (workerOnly throws if parsed here); a small one does not.
+      expect((await parser.parse(workerOnly, big, 'lb/edge.yaml', target)).root).toEqual(early.root);
+      await expect(parser.parse(workerOnly, APPROVED, 'lb/edge.yaml', target)).rejects.toThrow('parsed on the main thread');
     } finally {
       parser.close();
     }

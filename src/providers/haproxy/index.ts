@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readLiveFile } from '../shared/read-file.js';
 import { z } from 'zod';
 import { ObserveError } from '../../errors.js';
 import type { Provider } from '../provider.js';
@@ -45,7 +45,7 @@ export const haproxyProvider: Provider<HaproxyOptions> = {
   async observe(target, ctx) {
     let text: string;
     try {
-      text = await readFile(target.config, { encoding: 'utf8', signal: ctx.signal });
+      text = await readLiveFile(target.config, ctx.signal);
     } catch (err) {
       throw new ObserveError(`cannot read HAProxy config ${target.config}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; check the target\'s `config`' : (err as Error).message}`, { cause: err });
     }
