@@ -12,6 +12,11 @@ const MAX_ENTRIES = 4_000;
 const MAX_BYTES = 256 * 1024 * 1024;
 /** A tree bigger than this is not kept: it would push out many others. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+/**
+ * A text shorter than this is parsed again rather than kept: our parsers take about a
+ * millisecond for it, what reading a kept tree costs too, and writing one costs three.
+ */
+const MIN_TEXT_CHARS = 16 * 1024;
 
 interface Entry {
   format: string;
@@ -23,7 +28,7 @@ interface Entry {
 }
 
 /**
- * Parsed trees of config texts, on disk in the state folder, by the hash of everything a parse
+ * Parsed trees of big config texts (and of every text whose provider's parse is costly), on disk in the state folder, by the hash of everything a parse
  * depends on (this build, the provider, the target's settings, the origin and the text). A
  * drifted target is parsed on every pass while its drift lasts: from the second pass on, both of
  * its sides come from here (the approved side is the same blob, the live side the same bytes),
@@ -58,7 +63,7 @@ export class TreeCache {
 
   /** provider.parse(text, origin, target), from the cache when the same parse was done before. */
   async parse<T extends TargetBase>(provider: Provider, text: string, origin: string, target: T): Promise<ConfigTree> {
-    if (!this.dir) return this.parseNow(provider, text, origin, target);
+    if (!this.dir || (text.length < MIN_TEXT_CHARS && !provider.costlyParse)) return this.parseNow(provider, text, origin, target);
     // Keyed (HMAC), so that a name does not let anyone confirm a guess of a config's text.
     const name = createHmac('sha256', this.key).update(`${BUILD_ID}\0${provider.kind}\0${canonicalJson(target)}\0${origin}\0`).update(text).digest('hex');
     const hit = this.read(name);

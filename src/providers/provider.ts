@@ -77,6 +77,11 @@ export interface Provider<Options extends object = Record<string, unknown>> {
   /** Pure for text formats; may run the native adapter (Caddyfile -> JSON), hence the Promise. */
   parse(text: string, origin: string, target: TargetBase & Options): ConfigTree | Promise<ConfigTree>;
   /**
+   * Parsing may run another program (`caddy adapt`): its trees are worth keeping between passes
+   * whatever the size of the text. Other parses are kept only for big texts (see TreeCache).
+   */
+  readonly costlyParse?: boolean;
+  /**
    * For configs spread over several files (nginx `include`): parse with the files they include.
    * `expand` limits which includes are followed, so both sides follow the same ones; the tree's
    * `included` says which were.

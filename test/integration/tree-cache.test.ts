@@ -9,6 +9,11 @@ import { cli } from '../helpers/cli.js';
 import { APPROVED, DRIFTED, setup } from '../helpers/fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 
+/** Texts under 16 KiB are parsed again rather than kept: these are padded past it (with a comment). */
+const PAD = `${'# padding that makes the text big enough to keep its tree\n'.repeat(300)}`;
+const big = (text: string): string => `${text}${PAD}`;
+/** The file provider, as if its parse were costly (as Caddy's is): small texts are kept too. */
+const costly = { ...fileProvider, costlyParse: true } as Provider;
 const entries = (dir: string) => (existsSync(join(dir, '.driftwarden', 'cache', 'trees')) ? readdirSync(join(dir, '.driftwarden', 'cache', 'trees')) : []);
 const drift = (json: { targets: { changes: unknown; fingerprint: string; severity: string }[] }) => json.targets.map((t) => ({ changes: t.changes, fingerprint: t.fingerprint, severity: t.severity }));
 
@@ -18,7 +23,7 @@ describe('parsed trees of drifted texts, kept between passes', () => {
   });
 
   it('a drifted target is reported the same from the cache, whose entries only the owner can read', async () => {
-    const s = setup({ live: DRIFTED });
+    const s = setup({ approved: big(APPROVED), live: big(DRIFTED) });
     const first = await cli('--config', s.config, 'check', '--json');
     expect(first.code).toBe(2);
     const names = entries(s.dir);
@@ -33,7 +38,7 @@ describe('parsed trees of drifted texts, kept between passes', () => {
   });
 
   it('a damaged entry is ignored and written again', async () => {
-    const s = setup({ live: DRIFTED });
+    const s = setup({ approved: big(APPROVED), live: big(DRIFTED) });
     const first = await cli('--config', s.config, 'check', '--json');
     const folder = join(s.dir, '.driftwarden', 'cache', 'trees');
     for (const n of entries(s.dir)) writeFileSync(join(folder, n), '{"format": "yaml", "root": ');
@@ -43,7 +48,7 @@ describe('parsed trees of drifted texts, kept between passes', () => {
   });
 
   it('keeps no config value in the clear, and a forged entry cannot hide a drift', async () => {
-    const s = setup({ live: DRIFTED });
+    const s = setup({ approved: big(APPROVED), live: big(DRIFTED) });
     await cli('--config', s.config, 'check');
     const folder = join(s.dir, '.driftwarden', 'cache', 'trees');
     const names = entries(s.dir);
@@ -58,18 +63,18 @@ describe('parsed trees of drifted texts, kept between passes', () => {
   });
 
   it('a changed live file is parsed anew, not taken from the cache', async () => {
-    const s = setup({ live: DRIFTED });
+    const s = setup({ approved: big(APPROVED), live: big(DRIFTED) });
     await cli('--config', s.config, 'check');
-    s.writeLive(DRIFTED.replace('weight: 50', 'weight: 70'));
+    s.writeLive(big(DRIFTED.replace('weight: 50', 'weight: 70')));
     const run = await cli('--config', s.config, 'check');
     expect(run.stdout).toContain('backends.api.servers.api-2.weight: 10 -> 70');
-    s.writeLive(APPROVED);
+    s.writeLive(big(APPROVED));
     expect((await cli('--config', s.config, 'check')).code).toBe(0);
   });
 
   it('DRIFTWARDEN_NO_CACHE=1 keeps nothing', async () => {
     process.env.DRIFTWARDEN_NO_CACHE = '1';
-    const s = setup({ live: DRIFTED });
+    const s = setup({ approved: big(APPROVED), live: big(DRIFTED) });
     expect((await cli('--config', s.config, 'check')).code).toBe(2);
     expect(entries(s.dir)).toEqual([]);
   });
@@ -83,6 +88,7 @@ describe('parsed trees of drifted texts, kept between passes', () => {
     const odd: Provider = {
       kind: 'odd',
       options: {},
+      costlyParse: true,
       observe: async () => ({ text: '', origin: '', facts: {} }),
       parse: (text) => {
         const i = Number(text);
@@ -98,23 +104,33 @@ describe('parsed trees of drifted texts, kept between passes', () => {
     expect(readdirSync(join(state, 'cache', 'trees'))).toHaveLength(1);
   });
 
+  it('keeps no tree of a small text (parsing it again costs what reading it back would), and still reports its drift', async () => {
+    const s = setup({ live: DRIFTED });
+    for (let i = 0; i < 2; i++) {
+      const run = await cli('--config', s.config, 'check');
+      expect(run.code).toBe(2);
+      expect(run.stdout).toContain('backends.api.algorithm: roundrobin -> random');
+    }
+    expect(entries(s.dir)).toEqual([]);
+  });
+
   it('sweep keeps the most recently used entries', async () => {
     const state = tempDir();
     const cache = TreeCache.open(state, Buffer.alloc(32, 1));
     const target = { name: 't', desired: 'lb/t.yaml', provider: 'file', mode: 'alert' as const, ignore: [], path: '/x/t.yaml' };
-    for (let i = 0; i < 5; i++) await cache.parse(fileProvider, `n: ${i}\n`, 'lb/t.yaml', target);
+    for (let i = 0; i < 5; i++) await cache.parse(costly, `n: ${i}\n`, 'lb/t.yaml', target);
     const folder = join(state, 'cache', 'trees');
     const files = readdirSync(folder);
     expect(files).toHaveLength(5);
     // Used long ago, except the entry for `n: 4`, read again just now.
     for (const f of files) utimesSync(join(folder, f), new Date(2000, 0, 1), new Date(2000, 0, 1));
-    expect(await cache.parse(fileProvider, 'n: 4\n', 'lb/t.yaml', target)).toMatchObject({ root: { n: 4 } });
+    expect(await cache.parse(costly, 'n: 4\n', 'lb/t.yaml', target)).toMatchObject({ root: { n: 4 } });
     cache.sweep(1);
     const kept = readdirSync(folder);
     expect(kept).toHaveLength(1);
     // The kept entry is the one for `n: 4`: it is still a hit (the provider is not asked again).
     const asked: string[] = [];
-    const counting = { ...fileProvider, parse: (text: string, origin: string, t: never) => (asked.push(text), fileProvider.parse(text, origin, t)) } as unknown as Provider;
+    const counting = { ...fileProvider, costlyParse: true, parse: (text: string, origin: string, t: never) => (asked.push(text), fileProvider.parse(text, origin, t)) } as unknown as Provider;
     await cache.parse(counting, 'n: 4\n', 'lb/t.yaml', target);
     await cache.parse(counting, 'n: 3\n', 'lb/t.yaml', target);
     expect(asked).toEqual(['n: 3\n']);
@@ -126,7 +142,7 @@ describe('parsed trees of drifted texts, kept between passes', () => {
     const target = { name: 't', desired: 'lb/t.yaml', provider: 'file', mode: 'alert' as const, ignore: [], path: '/x/t.yaml' };
     const folder = join(state, 'cache', 'trees');
     for (let i = 0; i < 4; i++) {
-      await cache.parse(fileProvider, `n: ${i}\nlong: ${'x'.repeat(1000)}\n`, 'lb/t.yaml', target);
+      await cache.parse(costly, `n: ${i}\nlong: ${'x'.repeat(1000)}\n`, 'lb/t.yaml', target);
       // Oldest first: entry i was last used i minutes after 2000-01-01.
       const newest = readdirSync(folder).map((f) => ({ f, t: statSync(join(folder, f)).mtimeMs })).sort((a, b) => b.t - a.t)[0] as { f: string };
       utimesSync(join(folder, newest.f), new Date(2000, 0, 1, 0, i), new Date(2000, 0, 1, 0, i));
@@ -136,13 +152,13 @@ describe('parsed trees of drifted texts, kept between passes', () => {
     writeFileSync(join(folder, 'def.tree.456.tmp'), 'being written now');
     const sizes = readdirSync(folder).filter((f) => f.endsWith('.tree')).map((f) => statSync(join(folder, f)).size);
     const one = Math.max(...sizes);
-    await cache.parse(fileProvider, 'n: 9\n', 'lb/t.yaml', target); // a write: the next sweep runs
+    await cache.parse(costly, 'n: 9\n', 'lb/t.yaml', target); // a write: the next sweep runs
     cache.sweep(100, 2 * one + 200);
     const left = readdirSync(folder).sort();
     expect(left.filter((f) => f.endsWith('.tmp'))).toEqual(['def.tree.456.tmp']);
     // The budget holds two of the big entries and the small new one: the two oldest went.
     const asked: string[] = [];
-    const counting = { ...fileProvider, parse: (text: string, origin: string, t: never) => (asked.push(text.slice(0, 4)), fileProvider.parse(text, origin, t)) } as unknown as Provider;
+    const counting = { ...fileProvider, costlyParse: true, parse: (text: string, origin: string, t: never) => (asked.push(text.slice(0, 4)), fileProvider.parse(text, origin, t)) } as unknown as Provider;
     for (const i of [0, 1, 2, 3]) await cache.parse(counting, `n: ${i}\nlong: ${'x'.repeat(1000)}\n`, 'lb/t.yaml', target);
     expect(asked).toEqual(['n: 0', 'n: 1']);
   });

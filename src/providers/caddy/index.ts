@@ -37,6 +37,8 @@ export const caddyProvider: Provider<CaddyOptions> = {
     const facts: Record<string, string> = etag ? { etag } : {};
     return { text, origin: `${new URL(target.adminApi).origin}/config/`, facts };
   },
+  // A Caddyfile is adapted by `caddy adapt`: keep its trees (TreeCache).
+  costlyParse: true,
   async parse(text, origin, target) {
     // The live side always comes from the admin API as JSON.
     const json = origin.endsWith('/config/') ? text : await approvedJson(text, origin, target);
