@@ -1,3 +1,4 @@
+import type { FileVersion } from './file-log.js';
 import type { GitSource } from './source.js';
 
 /** Where the live content came from, as far as Git knows. */
@@ -24,14 +25,16 @@ export interface ProvenanceQuery {
   limit?: number;
 }
 
-interface FileVersion {
-  commit: string;
-  date: string;
-  subject: string;
-  blob: string;
-}
-
 const DEFAULT_LIMIT = 1_000;
+
+/**
+ * Starts one history log for the approved files of targets a pass is about to search
+ * provenance for (see GitSource.prefetchHistory): their searches then share it.
+ */
+export function prefetchProvenance(git: GitSource, paths: readonly string[]): void {
+  // findProvenance asks for one more than the limit, plus the tip.
+  git.prefetchHistory(paths, DEFAULT_LIMIT + 2);
+}
 
 /**
  * Searches the approved branch's history of the file (newest first), then unmerged branches,
@@ -63,7 +66,7 @@ export async function findProvenance(git: GitSource, q: ProvenanceQuery): Promis
   };
 
   // One more than the limit (plus the tip, which is skipped) tells whether the history goes on.
-  const approved = await fileLog(git, [git.branchRef], q.path, limit + 2);
+  const approved = await git.fileHistory(q.path, limit + 2);
   const older = approved.filter((v) => v.commit !== q.tip);
   if (older.length > limit) truncated = true;
   const earlier = older.slice(0, limit);
@@ -78,7 +81,7 @@ export async function findProvenance(git: GitSource, q: ProvenanceQuery): Promis
       truncated = true;
       break;
     }
-    const versions = await fileLog(git, [ref, '--not', git.branchRef], q.path, budget + 1);
+    const versions = await git.fileLog([ref, '--not', git.branchRef], q.path, budget + 1);
     if (versions.length > budget) truncated = true;
     const slice = versions.slice(0, budget);
     searched += slice.length;
@@ -89,22 +92,6 @@ export async function findProvenance(git: GitSource, q: ProvenanceQuery): Promis
     }
   }
   return { kind: 'unknown-origin', searched, truncated };
-}
-
-/** Commits that changed `path` (newest first) with the file's blob id after each commit. */
-async function fileLog(git: GitSource, revs: string[], path: string, max: number): Promise<FileVersion[]> {
-  const out = await git.raw(['log', `--max-count=${max}`, '--format=%x1e%H%x1f%cI%x1f%s', '--raw', '--no-abbrev', '--no-renames', ...revs, '--', path]);
-  const versions: FileVersion[] = [];
-  for (const record of out.split('\x1e')) {
-    if (!record.trim()) continue;
-    const [head = '', ...rest] = record.split('\n');
-    const [commit = '', date = '', subject = ''] = head.split('\x1f');
-    const raw = rest.find((l) => l.startsWith(':'));
-    const blob = raw?.split(/\s+/)[3];
-    if (!blob || /^0+$/.test(blob)) continue; // the file was deleted in this commit
-    versions.push({ commit, date, subject, blob });
-  }
-  return versions;
 }
 
 /** One line for people: where the live content came from. */

@@ -4,7 +4,11 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitSourceError } from '../errors.js';
 import { gitEnv, scrubSecrets } from './auth.js';
 import { BlobReader, readBlobs } from './batch.js';
+import { fileLogArgs, parseFileLog, plainPath, type FileVersion } from './file-log.js';
 import { runGit } from './run.js';
+
+/** Paths in one prefetched log at most (their pathspecs are command-line arguments). */
+const MAX_PREFETCHED_PATHS = 256;
 
 /** The approved commit a pass compares with, and whether it is fresh. */
 export interface GitState {
@@ -39,6 +43,8 @@ export class GitSource {
   private readonly listed = new Map<string, string | null>();
   private reader: BlobReader | undefined;
   private unmerged: Promise<string[]> | undefined;
+  /** `max\0path` -> the approved branch's versions of the path, from one log of many paths (`prefetchHistory`). */
+  private readonly histories = new Map<string, Promise<FileVersion[] | undefined>>();
 
   constructor(private readonly options: GitSourceOptions) {
     this.gitDir = join(options.cacheDir, 'repo.git');
@@ -150,9 +156,49 @@ export class GitSource {
     return this.unmerged;
   }
 
+  /**
+   * Commits of `revs` that changed `path` (newest first, at most `max` listed), with the blob
+   * each wrote.
+   */
+  async fileLog(revs: readonly string[], path: string, max: number): Promise<FileVersion[]> {
+    return parseFileLog(await this.raw(fileLogArgs(revs, [path], max))).versions.get(path) ?? [];
+  }
+
+  /**
+   * The approved branch's versions of `path` (newest first, at most `max`): from the log that
+   * `prefetchHistory` started for it, or a log of its own.
+   */
+  async fileHistory(path: string, max: number): Promise<FileVersion[]> {
+    const prefetched = await this.histories.get(`${max}\0${path}`);
+    return prefetched ?? this.fileLog([this.branchRef], path, max);
+  }
+
+  /**
+   * Starts one log of the approved branch for many paths (the drifted targets of a pass): each
+   * asks `fileHistory` for its own part instead of starting a process of its own. When the log
+   * stopped at its commit limit before a path's history was complete, that path gets a log of
+   * its own; so does every path when the log fails.
+   */
+  prefetchHistory(paths: readonly string[], max: number): void {
+    const wanted = [...new Set(paths)].filter((p) => plainPath(p) && !this.histories.has(`${max}\0${p}`)).slice(0, MAX_PREFETCHED_PATHS);
+    if (wanted.length < 2) return; // one path: its own log costs the same
+    const limit = max * wanted.length;
+    const log = this.raw(fileLogArgs([this.branchRef], wanted, limit)).then(parseFileLog, () => undefined);
+    for (const path of wanted) {
+      this.histories.set(
+        `${max}\0${path}`,
+        log.then((l) => {
+          const versions = l?.versions.get(path) ?? [];
+          return l && (l.commits < limit || versions.length >= max) ? versions.slice(0, max) : undefined;
+        }),
+      );
+    }
+  }
+
   /** Drops what `prefetch` listed and ends the pass's cat-file process (the end of a pass). */
   forget(): void {
     this.unmerged = undefined;
+    this.histories.clear();
     this.listed.clear();
     this.reader?.close();
     this.reader = undefined;

@@ -1,4 +1,5 @@
 import type { Target } from '../config/types.js';
+import { gitBlobId } from '../git/blob-id.js';
 import { getProvider } from '../providers/registry.js';
 import { observeLive, type LiveRead } from './observe.js';
 import type { Runtime } from './runtime.js';
@@ -16,6 +17,8 @@ const BUDGET_BYTES = 64 * 1024 * 1024;
  */
 export class EarlyReads {
   private readonly reads = new Map<string, Promise<LiveRead>>();
+  /** The blob ids of live configs read ahead (one-file providers). */
+  private readonly blobs = new Map<string, string>();
   private stopped = false;
   private held = 0;
   private next = 0;
@@ -39,6 +42,18 @@ export class EarlyReads {
     this.stopped = true;
   }
 
+  /**
+   * Targets whose live config, read ahead, is not the approved blob (`approvedBlob` gives its
+   * id, as listed for the pass): the ones that will parse and compare, and perhaps drift.
+   */
+  differing(approvedBlob: (target: Target) => string | null | undefined): Target[] {
+    return this.targets.filter((t) => {
+      const live = this.blobs.get(t.name);
+      const approved = live ? approvedBlob(t) : undefined;
+      return typeof approved === 'string' && live !== approved;
+    });
+  }
+
   /** The target's read, if it was started; later calls get undefined. */
   take(name: string): Promise<LiveRead> | undefined {
     const read = this.reads.get(name);
@@ -50,10 +65,19 @@ export class EarlyReads {
     const { config } = this.rt;
     while (!this.stopped && this.next < this.targets.length && this.held < BUDGET_BYTES) {
       const target = this.targets[this.next++] as Target;
-      const read = observeLive(getProvider(target.provider), target, config.baseDir, config.service.targetTimeoutMs);
+      const provider = getProvider(target.provider);
+      const read = observeLive(provider, target, config.baseDir, config.service.targetTimeoutMs).then((r) => {
+        // Hashed now, while Git fetches, not when the target is checked; one-file configs only
+        // (what observeTarget compares by blob id).
+        if (r.kind === 'ok' && !provider.parseAll && !r.snapshot.findings?.length && !r.snapshot.files?.size) r.blobId = gitBlobId(r.snapshot.text);
+        return r;
+      });
       this.reads.set(target.name, read);
       const done = await read;
-      if (done.kind === 'ok') this.held += done.snapshot.text.length;
+      if (done.kind === 'ok') {
+        this.held += done.snapshot.text.length;
+        if (done.blobId) this.blobs.set(target.name, done.blobId);
+      }
     }
   }
 }

@@ -1,11 +1,11 @@
 import { TreeCache } from '../cache/tree-cache.js';
 import { errorMessage, ParseError } from '../errors.js';
 import type { ConfigTree } from '../diff/tree.js';
+import { gitBlobId } from '../git/blob-id.js';
 import type { GitSource, GitState } from '../git/source.js';
 import type { Target } from '../config/types.js';
 import { getProvider } from '../providers/registry.js';
 import type { FileSource, LiveSnapshot, Provider } from '../providers/provider.js';
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 
 /** Both sides of one target, read and parsed; or the stage that failed and why. */
@@ -63,7 +63,7 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
   // configs with no other findings (includes or runtime state could still differ). Equal blob
   // ids are equal bytes: the approved file need not even be read.
   const single = !provider.parseAll && !snapshot.findings?.length && !snapshot.files?.size;
-  if (single && approvedText === null && gitBlobId(snapshot.text) === blobId) {
+  if (single && approvedText === null && (observed.blobId ?? gitBlobId(snapshot.text)) === blobId) {
     return { kind: 'identical', snapshot, approvedOrigin, approvedText: snapshot.text };
   }
   if (approvedText === null) {
@@ -124,8 +124,8 @@ async function readApproved(git: GitSource, commit: string, path: string, origin
   }
 }
 
-/** A live config as read, or why it could not be. */
-export type LiveRead = { kind: 'ok'; snapshot: LiveSnapshot } | Extract<Observation, { kind: 'failed' }>;
+/** A live config as read (with its Git blob id, when computed ahead), or why it could not be. */
+export type LiveRead = { kind: 'ok'; snapshot: LiveSnapshot; blobId?: string } | Extract<Observation, { kind: 'failed' }>;
 
 /** The provider's live snapshot, bounded by `timeoutMs`. Never rejects. */
 export async function observeLive(provider: Provider, target: Target, baseDir: string, timeoutMs: number): Promise<LiveRead> {
@@ -141,12 +141,6 @@ export async function observeLive(provider: Provider, target: Target, baseDir: s
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Git's id of a blob with this text's bytes (`git hash-object`). */
-function gitBlobId(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

@@ -1,5 +1,6 @@
 import type { Target } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { prefetchProvenance } from '../git/provenance.js';
 import type { GitState } from '../git/source.js';
 import { act, type ActionReport, type ActOptions } from './act.js';
 import { checkTarget, type AlreadyRead, type TargetCheck } from './check-target.js';
@@ -65,6 +66,12 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
     throw err;
   }
   await rt.git.prefetch(git.commit, targets.map((t) => t.desired)).catch(() => undefined); // each target reads (and reports) on its own then
+  // Targets that differ from Git and knew no drift before will search provenance: one history log for all of them.
+  const searching = early.differing((t) => rt.git.blobId(git.commit, t.desired)).filter((t) => {
+    const state = rt.history.state(t.name);
+    return !(state.status === 'drifted' && state.provenance);
+  });
+  prefetchProvenance(rt.git, searching.map((t) => t.desired));
   try {
     return await passTargets(rt, options, targets, git, now, early);
   } finally {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseFormat } from '../../src/formats/index.js';
 import { findProvenance } from '../../src/git/provenance.js';
 import { GitSource } from '../../src/git/source.js';
@@ -69,5 +69,39 @@ describe('provenance of drifted live content', () => {
     expect(found).toEqual({ kind: 'unknown-origin', searched: 3, truncated: true });
     const near = await findProvenance(git, { path: 'f.yaml', liveCanonical: canonicalOf('v: 4\n'), canonicalOf, tip: state.commit, limit: 3 });
     expect(near).toMatchObject({ kind: 'stale', subject: 'v4', truncated: true });
+  });
+
+  it('one log for many drifted files gives each file the versions its own log gives', async () => {
+    const dir = tempDir();
+    const repo = new TestRepo(join(dir, 'repo'));
+    repo.commit({ 'lb/a.yaml': 'v: 0\n', 'lb/b.yaml': 'w: 0\n', 'lb/c d.yaml': 'x: 0\n' }, 'start');
+    // A side branch that changes a and b, merged back after main changed a again.
+    repo.branch('side');
+    repo.commit({ 'lb/a.yaml': 'v: side\n', 'lb/b.yaml': 'w: side\n' }, 'side change');
+    repo.checkout('main');
+    repo.commit({ 'lb/a.yaml': 'v: 1\n' }, 'main change');
+    repo.git('merge', '--quiet', '--no-ff', '-X', 'ours', '-m', 'merge side', 'side');
+    for (let i = 2; i < 5; i++) repo.commit({ 'lb/a.yaml': `v: ${i}\n`, 'lb/c d.yaml': `x: ${i}\n` }, `step ${i}`);
+    repo.git('rm', '--quiet', 'lb/b.yaml');
+    repo.commit({}, 'drop b');
+    const paths = ['lb/a.yaml', 'lb/b.yaml', 'lb/c d.yaml', 'lb/none.yaml'];
+    const git = new GitSource({ repo: repo.dir, branch: 'main', cacheDir: join(dir, 'cache') });
+    await git.sync();
+    const alone = await Promise.all(paths.map((p) => git.fileLog([git.branchRef], p, 100)));
+    // Every commit that changed a, the side branch's too (merged, though its change was not kept).
+    expect(alone[0]?.map((v) => v.subject)).toEqual(['step 4', 'step 3', 'step 2', 'main change', 'side change', 'start']);
+    expect(alone[1]?.map((v) => v.subject)).toEqual(['side change', 'start']); // its deletion is no version
+    expect(alone[3]).toEqual([]);
+    const own = vi.spyOn(git, 'fileLog');
+    for (const max of [100, 2]) {
+      own.mockClear();
+      git.prefetchHistory(paths, max);
+      // At most `max` versions each (a log of its own counts commits, deletions and merges included).
+      expect(await Promise.all(paths.map((p) => git.fileHistory(p, max)))).toEqual(alone.map((v) => v.slice(0, max)));
+      // The shared log answered every path; cut at its limit (2 x 4 commits), the paths it could
+      // not answer fully (none.yaml: no version in the 8 newest commits) had logs of their own.
+      expect(own.mock.calls.map((c) => c[1])).toEqual(max === 100 ? [] : ['lb/none.yaml']);
+    }
+    git.forget();
   });
 });

@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/tmp.js';
 const PAD = `${'# padding that makes the text big enough to keep its tree\n'.repeat(300)}`;
 const big = (text: string): string => `${text}${PAD}`;
 /** The file provider, as if its parse were costly (as Caddy's is): small texts are kept too. */
-const costly = { ...fileProvider, costlyParse: true } as Provider;
+const costly = { ...fileProvider, costlyParse: true } as unknown as Provider;
 const entries = (dir: string) => (existsSync(join(dir, '.driftwarden', 'cache', 'trees')) ? readdirSync(join(dir, '.driftwarden', 'cache', 'trees')) : []);
 const drift = (json: { targets: { changes: unknown; fingerprint: string; severity: string }[] }) => json.targets.map((t) => ({ changes: t.changes, fingerprint: t.fingerprint, severity: t.severity }));
 
