@@ -22,13 +22,16 @@ export function cliActor(): string {
   }
 }
 
-/** Loads config, takes the writer lock when asked, opens the runtime, runs `fn`, cleans up. */
+/**
+ * Loads config, takes the writer lock when asked, opens the runtime, runs `fn`, cleans up. Every
+ * command that holds the lock fetches Git first thing: the fetch starts as the runtime opens.
+ */
 export async function withRuntime<T>(io: Io, opts: GlobalOptions, command: string, lock: boolean, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const config: Config = loadConfig(opts.config);
   const held = lock ? await acquireLock(join(config.stateDir, 'writer.lock'), command) : undefined;
   let rt: Runtime | undefined;
   try {
-    rt = await openRuntime(config, cliActor());
+    rt = await openRuntime(config, cliActor(), undefined, { fetchNow: lock });
     for (const w of rt.warnings) io.err(`warning: ${w}`);
     const result = await fn(rt);
     await rt.notifier.drain(Date.now() + NOTIFY_DEADLINE_MS);

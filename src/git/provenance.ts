@@ -32,8 +32,10 @@ const DEFAULT_LIMIT = 1_000;
  * provenance for (see GitSource.prefetchHistory): their searches then share it.
  */
 export function prefetchProvenance(git: GitSource, paths: readonly string[]): void {
-  // findProvenance asks for one more than the limit, plus the tip.
+  if (paths.length === 0) return;
+  // findProvenance asks for one more than the limit, plus the tip; then for the unmerged branches.
   git.prefetchHistory(paths, DEFAULT_LIMIT + 2);
+  git.unmergedRefs().catch(() => undefined); // each search asks again (and reports) on its own
 }
 
 /**

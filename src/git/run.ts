@@ -6,6 +6,13 @@ export interface RunGitOptions {
   timeoutMs: number;
   /** Called as soon as git has been started (before it ends): work that can overlap it starts then. */
   onSpawn?: () => void;
+  /** Stops git (SIGTERM: it removes its lock files) and fails the run. */
+  signal?: AbortSignal;
+  /**
+   * Creates the bare repository first (`git init --bare`), in the same process start: one shell
+   * runs both, so the command does not wait for this thread between them.
+   */
+  init?: boolean;
 }
 
 /**
@@ -15,7 +22,10 @@ export interface RunGitOptions {
  */
 export function runGit(gitDir: string, args: readonly string[], options: RunGitOptions): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', ['--git-dir', gitDir, ...args], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The shell's arguments are passed as positional parameters, never spliced into its script.
+    const child = options.init
+      ? spawn('sh', ['-c', 'git --git-dir "$0" init --bare --quiet && exec git --git-dir "$0" "$@"', gitDir, ...args], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('git', ['--git-dir', gitDir, ...args], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let settled = false;
@@ -33,6 +43,16 @@ export function runGit(gitDir: string, args: readonly string[], options: RunGitO
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', (e) => settle(e));
+    const { signal } = options;
+    if (signal) {
+      const stop = (): void => {
+        child.kill('SIGTERM');
+        settle(new Error(`git ${args[0] ?? ''} was stopped`));
+      };
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+      child.on('close', () => signal.removeEventListener('abort', stop));
+    }
     child.on('close', (code, signal) => {
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code === 0) settle(undefined);

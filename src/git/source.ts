@@ -10,6 +10,14 @@ import { runGit } from './run.js';
 /** Paths in one prefetched log at most (their pathspecs are command-line arguments). */
 const MAX_PREFETCHED_PATHS = 256;
 
+/** A fetch under way: its result, and who waits for its process to start. */
+interface SyncRun {
+  state: Promise<GitState>;
+  spawned: boolean;
+  onSpawn: (() => void)[];
+  stop: AbortController;
+}
+
 /** The approved commit a pass compares with, and whether it is fresh. */
 export interface GitState {
   commit: string;
@@ -43,6 +51,8 @@ export class GitSource {
   private readonly listed = new Map<string, string | null>();
   private reader: BlobReader | undefined;
   private unmerged: Promise<string[]> | undefined;
+  /** A sync begun by `startSync`, not yet joined by `sync`. */
+  private started: SyncRun | undefined;
   /** `max\0path` -> the approved branch's versions of the path, from one log of many paths (`prefetchHistory`). */
   private readonly histories = new Map<string, Promise<FileVersion[] | undefined>>();
 
@@ -68,19 +78,52 @@ export class GitSource {
   }
 
   /**
+   * Starts the next `sync` now: a command that will fetch starts it as soon as it holds the
+   * writer lock, and opens the rest of its runtime (the history database, keys) while git works.
+   */
+  startSync(): void {
+    this.started ??= this.beginSync();
+  }
+
+  /**
    * Fetches the approved branch (and the others, for provenance); falls back to the last fetch.
    * `fetching` is called once the fetch process has started: a pass reads the live configs while
-   * git works (see EarlyReads for when it starts them).
+   * git works (see EarlyReads for when it starts them). Joins the fetch `startSync` began.
    */
-  async sync(fetching?: () => void): Promise<GitState> {
+  sync(fetching?: () => void): Promise<GitState> {
+    const run = this.started ?? this.beginSync();
+    this.started = undefined;
+    if (fetching) {
+      if (run.spawned) fetching();
+      else run.onSpawn.push(fetching);
+    }
+    return run.state;
+  }
+
+  /** Stops a fetch that `startSync` began and no `sync` joined (the command ended before it needed Git). */
+  close(): void {
+    this.started?.stop.abort();
+    this.started = undefined;
+  }
+
+  private beginSync(): SyncRun {
+    const run: SyncRun = { spawned: false, onSpawn: [], stop: new AbortController(), state: Promise.resolve() as unknown as Promise<GitState> };
+    run.state = this.fetchNow(() => {
+      run.spawned = true;
+      for (const f of run.onSpawn.splice(0)) f();
+    }, run.stop.signal);
+    // Started ahead, it may fail before anyone awaits it: the one who joins it gets the error.
+    run.state.catch(() => undefined);
+    return run;
+  }
+
+  private async fetchNow(fetching: () => void, signal: AbortSignal): Promise<GitState> {
     const fetchedFile = join(this.options.cacheDir, 'fetched-at');
-    const run = { env: this.env, timeoutMs: this.options.timeoutMs ?? 60_000 };
+    const run = { env: this.env, timeoutMs: this.options.timeoutMs ?? 60_000, signal };
     try {
-      if (!this.cloned()) {
-        await runGit(this.gitDir, ['init', '--bare', '--quiet'], run);
-      }
       const refspecs = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
-      await runGit(this.gitDir, ['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, ...refspecs], { ...run, onSpawn: fetching });
+      // The first time, the bare repository is created in the same process start as the fetch.
+      await runGit(this.gitDir, ['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, ...refspecs], { ...run, onSpawn: fetching, init: !this.cloned() });
     } catch (err) {
       const reason = scrubSecrets((err as Error).message, this.options.token).trim().split('\n').slice(-3).join(' ');
       const commit = await this.resolve(this.branchRef);

@@ -29,7 +29,11 @@ export interface Runtime {
   close(): void;
 }
 
-export async function openRuntime(config: Config, actor: string, log: Logger = silentLogger): Promise<Runtime> {
+/**
+ * `fetchNow`: start the Git fetch before opening the rest (a command that runs a pass joins it
+ * with `git.sync()`); only while holding the writer lock.
+ */
+export async function openRuntime(config: Config, actor: string, log: Logger = silentLogger, options: { fetchNow?: boolean } = {}): Promise<Runtime> {
   const warnings: string[] = [];
   let token: string | undefined;
   if (config.git.tokenEnv) {
@@ -38,16 +42,26 @@ export async function openRuntime(config: Config, actor: string, log: Logger = s
   }
   const repoKey = createHash('sha256').update(config.git.repo).digest('hex').slice(0, 16);
   const git = new GitSource({ repo: config.git.repo, branch: config.git.branch, token, cacheDir: join(config.stateDir, 'git', repoKey) });
-  const installKey = loadInstallKey(config.stateDir);
-  const redactor = new Redactor(installKey, config.redact);
-  const history = new HistoryStore(join(config.stateDir, 'history.db'));
-  let github: GitHubRepo | undefined;
-  if (config.github) {
-    const ghToken = process.env[config.github.tokenEnv];
-    // octokit is loaded only when a GitHub repository is configured (a CLI start stays fast).
-    if (ghToken) github = (await import('../github/client.js')).gitHubRepo(config.github, ghToken);
-    else if (config.targets.some((t) => t.mode === 'pr')) warnings.push(`environment variable ${config.github.tokenEnv} (github.tokenEnv) is not set; targets in mode pr only alert`);
+  if (options.fetchNow) git.startSync();
+  try {
+    const installKey = loadInstallKey(config.stateDir);
+    const redactor = new Redactor(installKey, config.redact);
+    const history = new HistoryStore(join(config.stateDir, 'history.db'));
+    let github: GitHubRepo | undefined;
+    if (config.github) {
+      const ghToken = process.env[config.github.tokenEnv];
+      // octokit is loaded only when a GitHub repository is configured (a CLI start stays fast).
+      if (ghToken) github = (await import('../github/client.js')).gitHubRepo(config.github, ghToken);
+      else if (config.targets.some((t) => t.mode === 'pr')) warnings.push(`environment variable ${config.github.tokenEnv} (github.tokenEnv) is not set; targets in mode pr only alert`);
+    }
+    const notifier = new Notifier(history, config.notify, actor, log);
+    const close = (): void => {
+      git.close();
+      history.close();
+    };
+    return { config, git, history, redactor, actor, warnings, notifier, trees: TreeCache.open(config.stateDir, installKey), log, ...(github ? { github } : {}), close };
+  } catch (err) {
+    git.close(); // a fetch started for a runtime that did not open
+    throw err;
   }
-  const notifier = new Notifier(history, config.notify, actor, log);
-  return { config, git, history, redactor, actor, warnings, notifier, trees: TreeCache.open(config.stateDir, installKey), log, ...(github ? { github } : {}), close: () => history.close() };
 }
