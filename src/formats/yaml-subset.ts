@@ -231,6 +231,9 @@ function onlyComment(text: string): boolean {
 
 /** What the YAML 1.2 core schema makes of a plain scalar (the `yaml` library's default). */
 function resolvePlain(s: string): string | number | boolean | null {
+  // Most values and keys start with a letter that no null, boolean or number starts with.
+  const c = s.charCodeAt(0) | 0x20;
+  if (c >= 0x61 && c <= 0x7a && c !== 0x74 /* t */ && c !== 0x66 /* f */ && c !== 0x6e /* n */) return s;
   if (/^(?:~|[Nn]ull|NULL)?$/.test(s)) return null;
   if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(s)) return s[0] === 't' || s[0] === 'T';
   if (/^0o[0-7]+$/.test(s)) return parseInt(s.slice(2), 8);
@@ -251,8 +254,10 @@ function toValue(node: Node): TreeValue {
   if (node.kind === 'seq') return node.items.map(toValue);
   const out: Record<string, TreeValue> = {};
   for (const e of node.entries) {
+    const value = e.value ? toValue(e.value) : null;
     // defineProperty: a key named __proto__ is data, not the object's prototype.
-    Object.defineProperty(out, e.key, { value: e.value ? toValue(e.value) : null, enumerable: true, writable: true, configurable: true });
+    if (e.key === '__proto__') Object.defineProperty(out, e.key, { value, enumerable: true, writable: true, configurable: true });
+    else out[e.key] = value;
   }
   return out;
 }
