@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // After `tsc`: bundles the CLI (dist/cli/bin.js and everything it imports) into dist/bundle/,
 // then makes dist/cli/bin.js a one-line entry into the bundle. A start of `driftwarden` then
-// loads a few files instead of about three hundred (our modules, zod, commander, simple-git):
+// loads a few files instead of about three hundred (our modules, commander, simple-git):
 // about 150 ms less per command (issue 7, fleet pass). Lazy imports stay lazy (code splitting).
 //
 // Not bundled: better-sqlite3 (native), and what only `run` or drift PRs load (pino, octokit,
-// prom-client, @octokit/webhooks), which stay in node_modules as they are. yaml and diff are
-// loaded through createRequire on first use and are found in node_modules the same way.
+// prom-client, @octokit/webhooks), which stay in node_modules as they are. yaml, diff and zod
+// (validation of a config not in the parse cache) are loaded through createRequire on first use
+// and are found in node_modules the same way.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'dist', 'cli', 'bin.js');
 const outdir = join(root, 'dist', 'bundle');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const BUNDLED = new Set(['zod', 'commander', 'simple-git', 'node-cron']);
+const BUNDLED = new Set(['commander', 'simple-git', 'node-cron']);
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d));
 
 rmSync(outdir, { recursive: true, force: true });

@@ -1,13 +1,15 @@
-import { z } from 'zod';
 import { PROVIDERS } from '../providers/registry.js';
-import { configSchema, targetBaseShape } from './schema.js';
+import { configSchemas } from './schema.js';
+import { zod } from './zod.js';
 
 /**
  * The JSON Schema of driftwarden.yaml, generated from the zod schema (the single source) with one
  * target shape per registered provider. `npm run schema` writes it; a test keeps the file in sync.
  */
 export function configJsonSchema(): Record<string, unknown> {
-  const targets = Object.values(PROVIDERS).map((p) => z.object({ ...targetBaseShape, provider: z.literal(p.kind), ...p.options }).strict());
+  const z = zod();
+  const { configSchema, targetBaseShape } = configSchemas(z);
+  const targets = Object.values(PROVIDERS).map((p) => z.object({ ...targetBaseShape, provider: z.literal(p.kind), ...p.options(z) }).strict());
   const [first, ...rest] = targets;
   const target = rest.length === 0 ? first! : z.union([first!, ...rest]);
   const full = configSchema.extend({ targets: z.array(target).min(1) });

@@ -6,12 +6,13 @@ import type { Document, LineCounter, Node } from 'yaml';
 
 // The YAML library is loaded when a config is parsed, not when it comes from the parse cache.
 const requireYaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigurationError, type ConfigProblem } from '../errors.js';
 import { PROVIDERS, providerKinds } from '../providers/registry.js';
 import { parseDurationMs } from './duration.js';
 import { ParseCache } from './parse-cache.js';
-import { configSchema, LISTEN, targetBaseShape } from './schema.js';
+import { configSchemas, LISTEN, type ConfigSchemas } from './schema.js';
+import { zod } from './zod.js';
 import type { Config, Target } from './types.js';
 
 type Path = (string | number)[];
@@ -108,9 +109,13 @@ function parseYaml(text: string, file: string): { data: object; locate: Locate }
   return { data, locate };
 }
 
+/** The schemas, built on the first validation (zod is loaded then). */
+let schemas: ConfigSchemas | undefined;
+const built = (): ConfigSchemas => (schemas ??= configSchemas(zod()));
+
 function buildConfig(data: object, file: string, locate: Locate): Config {
   const problems: ConfigProblem[] = [];
-  const top = configSchema.safeParse(data);
+  const top = built().configSchema.safeParse(data);
   if (!top.success) problems.push(...issuesToProblems(top.error.issues, [], locate));
 
   const rawTargets = Array.isArray((data as { targets?: unknown }).targets) ? ((data as { targets: unknown[] }).targets) : [];
@@ -206,7 +211,8 @@ const targetSchemas = new Map<string, z.ZodType>();
 function targetSchema(kind: string): z.ZodType {
   let schema = targetSchemas.get(kind);
   if (!schema) {
-    schema = z.object({ ...targetBaseShape, ...(PROVIDERS[kind]?.options ?? {}) }).strict();
+    const z = zod();
+    schema = z.object({ ...built().targetBaseShape, ...(PROVIDERS[kind]?.options(z) ?? {}) }).strict();
     targetSchemas.set(kind, schema);
   }
   return schema;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ZodApi } from '../config/zod.js';
 import type { Finding } from '../diff/pools.js';
 import type { Narrowed } from '../diff/narrow.js';
 import type { ConfigTree } from '../diff/tree.js';
@@ -67,8 +68,11 @@ export interface ProviderContext {
  */
 export interface Provider<Options extends object = Record<string, unknown>> {
   readonly kind: string;
-  /** The provider's own target fields, merged into the target schema (unknown keys are errors). */
-  readonly options: z.ZodRawShape;
+  /**
+   * The provider's own target fields, merged into the target schema (unknown keys are errors);
+   * built with the zod it is given, when a config is validated.
+   */
+  readonly options: (z: ZodApi) => z.ZodRawShape;
   /** Option names holding file paths, resolved against the config file's folder. */
   readonly pathOptions?: readonly string[];
   /** The option naming the live config file: `run` watches it and checks the target when it changes. */

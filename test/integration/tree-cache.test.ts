@@ -87,7 +87,7 @@ describe('parsed trees of drifted texts, kept between passes', () => {
     const roots: TreeObject[] = [{ rate: Infinity }, { zero: -0 }, { ok: 1 }];
     const odd: Provider = {
       kind: 'odd',
-      options: {},
+      options: () => ({}),
       costlyParse: true,
       observe: async () => ({ text: '', origin: '', facts: {} }),
       parse: (text) => {

@@ -1,19 +1,19 @@
 import { extname } from 'node:path';
-import { z } from 'zod';
+import type { ZodApi } from '../../config/zod.js';
 import type { Provider, TargetBase } from '../provider.js';
 import { readRunningConfig } from './admin-api.js';
 import { applyCaddy } from './apply.js';
 import { adaptCaddyfile, validateCaddy } from './cli.js';
 import { parseCaddyJson } from './model.js';
 
-const options = {
+const options = (z: ZodApi) => ({
   /** Caddy's admin API, e.g. http://127.0.0.1:2019 (the running config is the live state). */
   adminApi: z.url({ protocol: /^https?$/, error: 'an http(s) URL such as http://127.0.0.1:2019' }),
   /** Format of the approved file: json, or caddyfile (turned into JSON with `caddy adapt`); default from its extension. */
   adapter: z.enum(['json', 'caddyfile']).optional(),
   binary: z.string().min(1).default('caddy'),
   timeoutMs: z.number().int().positive().max(120_000).default(10_000),
-};
+});
 
 export type CaddyOptions = { adminApi: string; adapter?: 'json' | 'caddyfile'; binary: string; timeoutMs: number };
 type Target = TargetBase & CaddyOptions;

@@ -1,16 +1,16 @@
 import { isAbsolute, relative } from 'node:path';
-import { z } from 'zod';
+import type { ZodApi } from '../../config/zod.js';
 import { ObserveError } from '../../errors.js';
 import { FORMATS, formatFromPath, parseFormat } from '../../formats/index.js';
 import type { Provider, TargetBase } from '../provider.js';
 import { readLiveFile } from '../shared/read-file.js';
 
-const options = {
+const options = (z: ZodApi) => ({
   /** The live file (relative to the config file). */
   path: z.string().min(1),
   /** yaml | json | text; default from the desired file's extension. */
   format: z.enum(FORMATS).optional(),
-};
+});
 
 type FileOptions = { path: string; format?: (typeof FORMATS)[number] };
 

@@ -1,5 +1,5 @@
 import { readLiveFile } from '../shared/read-file.js';
-import { z } from 'zod';
+import type { ZodApi } from '../../config/zod.js';
 import { ObserveError } from '../../errors.js';
 import type { Provider } from '../provider.js';
 import { applyHaproxy } from './apply.js';
@@ -10,7 +10,7 @@ import { runningFindings } from './running.js';
 import { parseShowProc, readRunningState, runtimeCommand } from './runtime-api.js';
 import { validateHaproxy } from './validate.js';
 
-const options = {
+const options = (z: ZodApi) => ({
   /** The live haproxy.cfg. */
   config: z.string().min(1),
   /** Runtime API socket: `unix:/path` or `tcp:127.0.0.1:9999`. */
@@ -24,7 +24,7 @@ const options = {
   binary: z.string().min(1).default('haproxy'),
   /** How long apply waits for the new process to run the approved config. */
   verifyTimeoutMs: z.number().int().positive().max(300_000).default(15_000),
-};
+});
 
 export type HaproxyOptions = {
   config: string;

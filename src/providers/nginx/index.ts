@@ -1,5 +1,5 @@
 import { isAbsolute, join, dirname } from 'node:path';
-import { z } from 'zod';
+import type { ZodApi } from '../../config/zod.js';
 import { ObserveError, ParseError } from '../../errors.js';
 import type { Provider } from '../provider.js';
 import { missingBinaryMessage } from '../shared/exec.js';
@@ -13,7 +13,7 @@ import { readPid, startedAt } from './process.js';
 import { narrowTexts } from '../../diff/narrow.js';
 import { splitNginx } from './split.js';
 
-const options = {
+const options = (z: ZodApi) => ({
   /** The live main config file (nginx -c). */
   config: z.string().min(1),
   /** nginx -p: the prefix that relative paths in the config start from. */
@@ -26,7 +26,7 @@ const options = {
   reload: z.string().min(1).optional(),
   binary: z.string().min(1).default('nginx'),
   verifyTimeoutMs: z.number().int().positive().max(300_000).default(15_000),
-};
+});
 
 export type NginxOptions = {
   config: string;
