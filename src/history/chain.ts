@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../diff/tree.js';
 import type { HistoryEvent } from './events.js';
 
 /** SHA-256 over the previous hash and the event's canonical content (every field but `hash`). */
 export function eventHash(event: Omit<HistoryEvent, 'hash'>): string {
-  const content = canonicalJson({ ...event });
-  return createHash('sha256').update(event.prevHash).update('\n').update(content).digest('hex');
+  // One call (no Hash object per event); the same digest as updating with each part in turn.
+  return hash('sha256', `${event.prevHash}\n${canonicalJson({ ...event })}`);
 }
