@@ -66,13 +66,13 @@ export async function runPass(rt: Runtime, options: PassOptions): Promise<PassRe
     throw err;
   }
   await rt.git.prefetch(git.commit, targets.map((t) => t.desired)).catch(() => undefined); // each target reads (and reports) on its own then
-  // Targets that differ from Git and knew no drift before will search provenance: one history log for all of them.
-  const searching = early.differing((t) => rt.git.blobId(git.commit, t.desired)).filter((t) => {
-    const state = rt.history.state(t.name);
-    return !(state.status === 'drifted' && state.provenance);
-  });
-  prefetchProvenance(rt.git, searching.map((t) => t.desired));
   try {
+    // Targets that differ from Git and knew no drift before will search provenance: one history log for all of them.
+    const searching = early.differing((t) => rt.git.blobId(git.commit, t.desired)).filter((t) => {
+      const state = rt.history.state(t.name);
+      return !(state.status === 'drifted' && state.provenance);
+    });
+    prefetchProvenance(rt.git, searching.map((t) => t.desired));
     return await passTargets(rt, options, targets, git, now, early);
   } finally {
     rt.git.forget();

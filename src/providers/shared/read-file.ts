@@ -1,4 +1,4 @@
-import { readFile, readFileSync, statfs } from 'node:fs';
+import { closeSync, constants, openSync, readFile, readFileSync, statfs } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -12,9 +12,29 @@ import { dirname } from 'node:path';
 export async function readLiveFile(path: string, signal?: AbortSignal): Promise<string> {
   if (await onLocalDisk(dirname(path))) {
     signal?.throwIfAborted();
-    return readFileSync(path, 'utf8');
+    const fd = openLocal(path);
+    if (fd !== undefined) {
+      try {
+        return readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+    }
   }
   return new Promise<string>((resolve, reject) => readFile(path, { encoding: 'utf8', ...(signal ? { signal } : {}) }, (err, data) => (err ? reject(err) : resolve(data))));
+}
+
+/**
+ * Opens a file in a local folder, unless the file itself is a symbolic link (which may lead to
+ * a network mount): then undefined, and it is read the careful way.
+ */
+function openLocal(path: string): number | undefined {
+  try {
+    return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onLocalDisk, readLiveFile } from '../../../src/providers/shared/read-file.js';
@@ -17,6 +17,17 @@ describe('reading live files', () => {
     await expect(readLiveFile('/proc/self/no-such-file')).rejects.toMatchObject({ code: 'ENOENT' });
     // A folder that cannot be asked about is not taken for local.
     expect(await onLocalDisk(join(dir, 'no', 'such', 'folder'))).toBe(false);
+  });
+
+  it('a file that is a symbolic link (perhaps to a network mount) is read through the thread pool, with the same text', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'real.yaml'), 'a: 1\n');
+    symlinkSync(join(dir, 'real.yaml'), join(dir, 'link.yaml'));
+    symlinkSync('/proc/self/status', join(dir, 'proc-link'));
+    expect(await readLiveFile(join(dir, 'link.yaml'))).toBe('a: 1\n');
+    expect(await readLiveFile(join(dir, 'proc-link'))).toMatch(/^Name:/);
+    symlinkSync(join(dir, 'missing.yaml'), join(dir, 'dangling.yaml'));
+    await expect(readLiveFile(join(dir, 'dangling.yaml'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('a read already cancelled by the pass does not happen', async () => {
