@@ -29,6 +29,8 @@ interface Line {
   text: string;
   /** 1-based. */
   line: number;
+  /** splitEntry(text), when already known (a list item's first key). */
+  entry?: { key: string; rest: string };
 }
 
 type Node =
@@ -88,7 +90,7 @@ class SubsetParser {
       const l = this.lines[this.at] as Line;
       if (l.indent < indent) break;
       if (l.indent > indent || isItem(l.text)) return undefined;
-      const entry = splitEntry(l.text);
+      const entry = l.entry ?? splitEntry(l.text);
       if (!entry || seen.has(entry.key)) return undefined;
       seen.add(entry.key);
       this.at++;
@@ -127,9 +129,10 @@ class SubsetParser {
       while (l.text.charCodeAt(skip) === 32) skip++;
       const rest = l.text.slice(skip);
       if (rest === '' || rest.startsWith('#') || isItem(rest)) return undefined; // `-` alone, `- - x`: left to the library
-      if (splitEntry(rest)) {
+      const entry = splitEntry(rest);
+      if (entry) {
         // `- key: value`: a mapping whose keys line up after the dash.
-        this.lines[this.at] = { indent: l.indent + skip, text: rest, line: l.line };
+        this.lines[this.at] = { indent: l.indent + skip, text: rest, line: l.line, entry };
         const item = this.map(l.indent + skip, depth + 1);
         if (!item) return undefined;
         items.push(item);
