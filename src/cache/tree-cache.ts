@@ -28,10 +28,11 @@ interface Entry {
 }
 
 /**
- * Parsed trees of big config texts (and of every text whose provider's parse is costly), on disk in the state folder, by the hash of everything a parse
- * depends on (this build, the provider, the target's settings, the origin and the text). A
- * drifted target is parsed on every pass while its drift lasts: from the second pass on, both of
- * its sides come from here (the approved side is the same blob, the live side the same bytes),
+ * Parsed trees of big config texts (and of every text whose provider's parse is costly), on
+ * disk in the state folder, by the hash of everything a parse depends on (this build, the
+ * provider, the target's settings, the origin and the text). A drifted target is parsed on every
+ * pass while its drift lasts: from the second pass on, both of its sides come from here (the
+ * approved side is the same blob, the live side the same bytes),
  * and a Caddyfile is not run through `caddy adapt` again.
  *
  * Only trees that survive JSON unchanged are kept (plain maps, finite numbers). A tree holds

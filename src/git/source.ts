@@ -107,14 +107,15 @@ export class GitSource {
   }
 
   private beginSync(): SyncRun {
-    const run: SyncRun = { spawned: false, onSpawn: [], stop: new AbortController(), state: Promise.resolve() as unknown as Promise<GitState> };
-    run.state = this.fetchNow(() => {
+    // The process may start before fetchNow returns: `run` exists first, its result is added after.
+    const run = { spawned: false, onSpawn: [] as (() => void)[], stop: new AbortController() };
+    const state = this.fetchNow(() => {
       run.spawned = true;
       for (const f of run.onSpawn.splice(0)) f();
     }, run.stop.signal);
     // Started ahead, it may fail before anyone awaits it: the one who joins it gets the error.
-    run.state.catch(() => undefined);
-    return run;
+    state.catch(() => undefined);
+    return Object.assign(run, { state });
   }
 
   private async fetchNow(fetching: () => void, signal: AbortSignal): Promise<GitState> {

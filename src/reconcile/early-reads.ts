@@ -1,7 +1,7 @@
 import type { Target } from '../config/types.js';
 import { gitBlobId } from '../git/blob-id.js';
 import { getProvider } from '../providers/registry.js';
-import { observeLive, type LiveRead } from './observe.js';
+import { observeLive, oneFile, type LiveRead } from './observe.js';
 import type { Runtime } from './runtime.js';
 
 /** Most bytes of live configs read ahead and held at once. */
@@ -67,9 +67,9 @@ export class EarlyReads {
       const target = this.targets[this.next++] as Target;
       const provider = getProvider(target.provider);
       const read = observeLive(provider, target, config.baseDir, config.service.targetTimeoutMs).then((r) => {
-        // Hashed now, while Git fetches, not when the target is checked; one-file configs only
-        // (what observeTarget compares by blob id).
-        if (r.kind === 'ok' && !provider.parseAll && !r.snapshot.findings?.length && !r.snapshot.files?.size) r.blobId = gitBlobId(r.snapshot.text);
+        // Hashed now, while Git fetches, not when the target is checked; for what observeTarget
+        // compares by blob id.
+        if (r.kind === 'ok' && oneFile(provider, r.snapshot)) r.blobId = gitBlobId(r.snapshot.text);
         return r;
       });
       this.reads.set(target.name, read);

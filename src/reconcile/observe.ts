@@ -59,10 +59,9 @@ export async function observeTarget(target: Target, git: GitSource, gitState: Gi
   const observed = await (early ?? observeLive(provider, target, baseDir, timeoutMs));
   if (observed.kind === 'failed') return observed;
   const { snapshot } = observed;
-  // Most targets are in sync most of the time: equal bytes need no parsing. Only for one-file
-  // configs with no other findings (includes or runtime state could still differ). Equal blob
-  // ids are equal bytes: the approved file need not even be read.
-  const single = !provider.parseAll && !snapshot.findings?.length && !snapshot.files?.size;
+  // Most targets are in sync most of the time: equal bytes need no parsing. Equal blob ids are
+  // equal bytes: the approved file need not even be read.
+  const single = oneFile(provider, snapshot);
   if (single && approvedText === null && (observed.blobId ?? gitBlobId(snapshot.text)) === blobId) {
     return { kind: 'identical', snapshot, approvedOrigin, approvedText: snapshot.text };
   }
@@ -122,6 +121,14 @@ async function readApproved(git: GitSource, commit: string, path: string, origin
   } catch (err) {
     return { kind: 'failed', stage: 'git', message: `cannot read ${origin}: ${errorMessage(err)}` };
   }
+}
+
+/**
+ * A one-file config with no other findings: its bytes equal to the approved file's mean in sync
+ * (with includes or runtime state, something else could still differ).
+ */
+export function oneFile(provider: Provider, snapshot: LiveSnapshot): boolean {
+  return !provider.parseAll && !snapshot.findings?.length && !snapshot.files?.size;
 }
 
 /** A live config as read (with its Git blob id, when computed ahead), or why it could not be. */
