@@ -56,7 +56,8 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
   const meta = parseMeta(existing?.body);
   // Only a different drift touches GitHub: a new commit elsewhere on the branch or a new
   // first-seen time alone changes nothing.
-  if (existing && meta?.fingerprint === result.fingerprint) {
+  // A PR opened before fingerprint v2 names this drift by its old fingerprint: the same drift.
+  if (existing && meta && (meta.fingerprint === result.fingerprint || meta.fingerprint === check.comparison?.legacyFingerprint?.())) {
     return { kind: 'unchanged', pr: ref(existing, branch, result.fingerprint, bodyHash) };
   }
   await pushCommit(rt, gh, target, git, liveText, branch, `driftwarden: ${target.name}: live config\n\n${result.changes.slice(0, 10).map((c) => `- ${c.severity}: ${describeChange(c)}`).join('\n')}\n\nFingerprint ${result.fingerprint ?? ''}, compared with ${git.commit}.`, existing !== undefined || state.pr?.branch === branch);

@@ -1,5 +1,5 @@
-import { matchesAnyOrAncestor } from './glob.js';
-import { severityOf, severityOfSegments, type ChangeKind, type Severity, type SeverityRule } from './severity.js';
+import { matchesAnyOrAncestor, pathSegments } from './glob.js';
+import { severityOf, shapeRater, type ChangeKind, type Severity, type SeverityRule, type ShapeRater } from './severity.js';
 import { canonicalJson, identityKey, isObject, joinPath, type ConfigTree, type TreeObject, type TreeValue } from './tree.js';
 
 /** One semantic difference between the approved and the live configuration. */
@@ -47,12 +47,6 @@ export interface TreeRedactor {
 
 const NO_REDACTION: TreeRedactor = { tree: (v) => v, leaf: (v) => v, isSecretKey: () => false };
 
-/**
- * The walker makes each change with a placeholder severity, so that the key keeps its place
- * among the keys (after the values); compareTrees rates the changes it keeps.
- */
-const UNRATED: Severity = 'low';
-
 /** Whether two values' canonical JSON differs (two strings: whether they differ, without JSON). */
 function differ(a: TreeValue, b: TreeValue): boolean {
   if (typeof a === 'string' && typeof b === 'string') return a !== b;
@@ -60,72 +54,90 @@ function differ(a: TreeValue, b: TreeValue): boolean {
 }
 
 /**
- * Pure: the semantic change list between two trees. Trees without semantics (text)
- * yield a single whole-content change when their canonical forms differ.
+ * Pure: the semantic change list between two trees, each change with its severity, line, file
+ * and summary. Trees without semantics (text) yield a single whole-content change when their
+ * canonical forms differ.
  */
 export function compareTrees(approved: ConfigTree, live: ConfigTree, options: CompareOptions): Change[] {
+  const changes = findChanges(approved, live, options);
+  for (const change of changes) addDetail(change, approved, live, options.describe);
+  return changes;
+}
+
+/**
+ * Pure: the changes between two trees with their severity and file, but not yet what a person
+ * reads (line and summary: addDetail). A drift of 20,000 servers is rated and fingerprinted
+ * whole, but only the changes that are shown need their line looked up and their sentence written.
+ */
+export function findChanges(approved: ConfigTree, live: ConfigTree, options: CompareOptions): Change[] {
   if (approved.root === null || live.root === null || approved.format !== live.format) {
     if (approved.canonical === live.canonical) return [];
     const path = '(content)';
-    const change: Change = { path, kind: 'changed', severity: severityOf(path, 'changed', options.rules) };
-    if (options.describe) change.summary = options.describe(change);
-    return [change];
+    return [{ path, kind: 'changed', severity: severityOf(path, 'changed', options.rules) }];
   }
-  const walker = new Walker(options.redactor ?? NO_REDACTION);
+  const walker = new Walker(options.redactor ?? NO_REDACTION, options.rules);
   walker.walk(approved.root, live.root, false);
-  const out: Change[] = [];
-  walker.out.forEach((change, i) => {
-    if (matchesAnyOrAncestor(options.ignore, change.path)) return;
-    const side = change.kind === 'removed' ? approved : live;
-    const keys = walker.segments[i];
-    // The walker made each change with its keys in their final order; the rest are added here.
-    change.severity = keys ? severityOfSegments(globView(keys), change.kind, options.rules) : severityOf(change.path, change.kind, options.rules);
-    const line = side.lines.get(change.path);
-    if (line) change.line = line;
-    const file = side.files?.get(change.path);
+  const found = walker.out;
+  if (options.ignore.length === 0 && approved.files === undefined && live.files === undefined) return found;
+  const changes: Change[] = [];
+  for (const change of found) {
+    if (matchesAnyOrAncestor(options.ignore, change.path)) continue;
+    const file = (change.kind === 'removed' ? approved : live).files?.get(change.path);
     if (file) change.file = file;
-    if (options.describe) change.summary = options.describe(change, keys);
-    out.push(change);
-  });
-  return out;
+    changes.push(change);
+  }
+  return changes;
 }
 
-/** Path keys as globs see them: list positions (`[3]`) dropped; the same array when there are none. */
-function globView(keys: string[]): string[] {
-  let out: string[] | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (!key.includes('[')) continue;
-    out ??= keys.slice();
-    out[i] = key.replace(/\[\d+\]/g, '');
-  }
-  return out ?? keys;
+/**
+ * Adds what a person reads to a change found by findChanges, in place: its line (of the live
+ * side; of the approved side for a removal) and, with `describe`, its summary.
+ */
+export function addDetail(change: Change, approved: ConfigTree, live: ConfigTree, describe?: CompareOptions['describe']): void {
+  const line = (change.kind === 'removed' ? approved : live).lines.get(change.path);
+  if (line) change.line = line;
+  if (describe) change.summary = describe(change);
+}
+
+/** A change with only the members it has: `approved` and `live` are left out when undefined. */
+function change(path: string, kind: ChangeKind, approved: TreeValue | undefined, live: TreeValue | undefined, severity: Severity): Change {
+  if (approved === undefined) return live === undefined ? { path, kind, severity } : { path, kind, live, severity };
+  return live === undefined ? { path, kind, approved, severity } : { path, kind, approved, live, severity };
 }
 
 /**
  * Walks both trees in step. The path of a node is kept as a stack of keys and turned into a
  * string only for a change: a big config has a hundred thousand equal values, and building
- * each one's path would cost more than comparing it. `secret` says whether the node is under
- * a secret key, which is what its redaction depends on.
+ * each one's path would cost more than comparing it. Its shape (what its severity depends on,
+ * see ShapeRater) is built the same way. `secret` says whether the node is under a secret
+ * key, which is what its redaction depends on.
  */
 class Walker {
   readonly out: Change[] = [];
-  /** The keys of out[i]'s path (what splitPath gives), when its path is made of keys alone. */
-  readonly segments: (string[] | undefined)[] = [];
   private readonly keys: string[] = [];
   /** paths[i]: the path of keys[0..i), made when first needed; siblings share their parent's. */
   private readonly paths: string[] = [''];
+  /** shapes[i]: likewise, the shape of keys[0..i). */
+  private readonly shapes: string[] = [''];
+  private readonly rater: ShapeRater | undefined;
 
-  constructor(private readonly redactor: TreeRedactor) {}
+  constructor(
+    private readonly redactor: TreeRedactor,
+    private readonly rules: readonly SeverityRule[],
+  ) {
+    this.rater = shapeRater(rules);
+  }
 
   private push(key: string): void {
     this.keys.push(key);
     if (this.paths.length > this.keys.length) this.paths.length = this.keys.length;
+    if (this.shapes.length > this.keys.length) this.shapes.length = this.keys.length;
   }
 
   private pop(): void {
     this.keys.pop();
     if (this.paths.length > this.keys.length + 1) this.paths.length = this.keys.length + 1;
+    if (this.shapes.length > this.keys.length + 1) this.shapes.length = this.keys.length + 1;
   }
 
   /** The path of the current node, as joinPath would have built it key by key. */
@@ -135,16 +147,27 @@ class Walker {
     return paths[keys.length] as string;
   }
 
-  /** A change at the current node (`key` absent) or at its child `key`. */
-  private emit(change: Change, key?: string): void {
-    this.out.push(change);
-    this.segments.push(key === undefined ? this.keys.slice() : [...this.keys, key]);
+  /** The shape of the current node. */
+  private shape(rater: ShapeRater): string {
+    const { keys, shapes } = this;
+    while (shapes.length <= keys.length) shapes.push((shapes[shapes.length - 1] as string) + rater.segment(keys[shapes.length - 1] as string));
+    return shapes[keys.length] as string;
+  }
+
+  /** A change at the current node (`key` absent) or at its child `key`, rated by its shape. */
+  private emit(path: string, kind: ChangeKind, approved: TreeValue | undefined, live: TreeValue | undefined, key?: string): void {
+    const { rater } = this;
+    let severity: Severity;
+    if (rater) {
+      const shape = key === undefined ? this.shape(rater) : this.shape(rater) + rater.segment(key);
+      severity = rater.rate(shape, kind, () => pathSegments(path));
+    } else severity = severityOf(path, kind, this.rules);
+    this.out.push(change(path, kind, approved, live, severity));
   }
 
   /** A change whose path is not made of keys alone (a list position, `(root)`). */
-  private emitPath(change: Change): void {
-    this.out.push(change);
-    this.segments.push(undefined);
+  private emitPath(path: string, kind: ChangeKind, approved: TreeValue | undefined, live: TreeValue | undefined): void {
+    this.out.push(change(path, kind, approved, live, severityOf(path, kind, this.rules)));
   }
 
   /** The path of `key` under the current node. */
@@ -171,22 +194,34 @@ class Walker {
     const live = this.redactor.tree(b, secret);
     if (!differ(approved, live)) return;
     const path = this.path();
-    if (path) this.emit({ path, kind: 'changed', approved, live, severity: UNRATED });
-    else this.emitPath({ path: '(root)', kind: 'changed', approved, live, severity: UNRATED });
+    if (path) this.emit(path, 'changed', approved, live);
+    else this.emitPath('(root)', 'changed', approved, live);
   }
 
   private walkObject(a: TreeObject, b: TreeObject, secret: boolean): void {
+    // Most members are equal (a server's address, weight, ...): they are passed over before
+    // anything else is done for them.
+    let shared = 0;
     for (const key of Object.keys(a)) {
+      const value = a[key];
+      if (value === b[key] && value !== undefined) {
+        shared++;
+        continue;
+      }
       const under = this.secretUnder(key, secret);
-      if (!Object.hasOwn(b, key)) this.emit({ path: this.childPath(key), kind: 'removed', approved: this.redactor.tree(a[key] as TreeValue, under), severity: UNRATED }, key);
+      if (!Object.hasOwn(b, key)) this.emit(this.childPath(key), 'removed', this.redactor.tree(value as TreeValue, under), undefined, key);
       else {
+        shared++;
         this.push(key);
-        this.walk(a[key] as TreeValue, b[key] as TreeValue, under);
+        this.walk(value as TreeValue, b[key] as TreeValue, under);
         this.pop();
       }
     }
-    for (const key of Object.keys(b)) {
-      if (!Object.hasOwn(a, key)) this.emit({ path: this.childPath(key), kind: 'added', live: this.redactor.tree(b[key] as TreeValue, this.secretUnder(key, secret)), severity: UNRATED }, key);
+    const keys = Object.keys(b);
+    // Every key of b is one of a's: nothing was added.
+    if (shared === keys.length) return;
+    for (const key of keys) {
+      if (!Object.hasOwn(a, key)) this.emit(this.childPath(key), 'added', undefined, this.redactor.tree(b[key] as TreeValue, this.secretUnder(key, secret)), key);
     }
   }
 
@@ -217,7 +252,7 @@ class Walker {
     const aIndex = new Map(aIds.map((id, i) => [id, i]));
     aIds.forEach((id, i) => {
       const j = bIndex.get(id);
-      if (j === undefined) this.emit({ path: this.childPath(id), kind: 'removed', approved: this.redactor.tree(a[i] as TreeValue, secret), severity: UNRATED }, id);
+      if (j === undefined) this.emit(this.childPath(id), 'removed', this.redactor.tree(a[i] as TreeValue, secret), undefined, id);
       else {
         this.push(id);
         this.walk(a[i] as TreeValue, b[j] as TreeValue, secret);
@@ -225,14 +260,14 @@ class Walker {
       }
     });
     bIds.forEach((id, j) => {
-      if (!aIndex.has(id)) this.emit({ path: this.childPath(id), kind: 'added', live: this.redactor.tree(b[j] as TreeValue, secret), severity: UNRATED }, id);
+      if (!aIndex.has(id)) this.emit(this.childPath(id), 'added', undefined, this.redactor.tree(b[j] as TreeValue, secret), id);
     });
     // Ids are unique: an id's position in either order is looked up, not searched for.
     const aOrder = aIds.filter((id) => bIndex.has(id));
     const bOrder = bIds.filter((id) => aIndex.has(id));
     const bPosition = new Map(bOrder.map((id, i) => [id, i]));
     aOrder.forEach((id, i) => {
-      if (bOrder[i] !== id) this.emit({ path: this.childPath(id), kind: 'moved', approved: i, live: bPosition.get(id) as number, severity: UNRATED }, id);
+      if (bOrder[i] !== id) this.emit(this.childPath(id), 'moved', i, bPosition.get(id) as number, id);
     });
   }
 
@@ -250,7 +285,7 @@ class Walker {
       if (n > 0) remaining.set(k, n - 1);
       else {
         sameMultiset = false;
-        this.emitPath({ path: `${path}[${i}]`, kind: 'removed', approved: a[i] as TreeValue, severity: UNRATED });
+        this.emitPath(`${path}[${i}]`, 'removed', a[i] as TreeValue, undefined);
       }
     });
     const used = new Map<string, number>();
@@ -258,10 +293,10 @@ class Walker {
     bKeys.forEach((k, j) => {
       const n = used.get(k) ?? 0;
       if (n > 0) used.set(k, n - 1);
-      else this.emitPath({ path: `${path}[${j}]`, kind: 'added', live: b[j] as TreeValue, severity: UNRATED });
+      else this.emitPath(`${path}[${j}]`, 'added', undefined, b[j] as TreeValue);
     });
     if (!sameMultiset) return;
-    if (path) this.emit({ path, kind: 'moved', approved: a, live: b, severity: UNRATED });
-    else this.emitPath({ path: '(root)', kind: 'moved', approved: a, live: b, severity: UNRATED });
+    if (path) this.emit(path, 'moved', a, b);
+    else this.emitPath('(root)', 'moved', a, b);
   }
 }

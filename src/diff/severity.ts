@@ -63,6 +63,11 @@ export function severityOf(path: string, kind: ChangeKind, rules: readonly Sever
  * (`backends.pool_00017.servers.s3.weight`): the answer is kept per path shape (SeverityMemo).
  */
 export function severityOfSegments(segments: readonly string[], kind: ChangeKind, rules: readonly SeverityRule[]): Severity {
+  const memo = memoOf(rules);
+  return memo ? memo.severity(segments, kind) : firstMatch(segments, kind, rules);
+}
+
+function memoOf(rules: readonly SeverityRule[]): SeverityMemo | null {
   let memo = memos.get(rules);
   if (memo === undefined) {
     // A check builds its rule list anew (the target's rules, then the defaults): same rules, same memo.
@@ -75,7 +80,7 @@ export function severityOfSegments(segments: readonly string[], kind: ChangeKind
     }
     memos.set(rules, memo);
   }
-  return memo ? memo.severity(segments, kind) : firstMatch(segments, kind, rules);
+  return memo;
 }
 
 function firstMatch(segments: readonly string[], kind: ChangeKind, rules: readonly SeverityRule[]): Severity {
@@ -84,6 +89,22 @@ function firstMatch(segments: readonly string[], kind: ChangeKind, rules: readon
     if (matchSegments(globSegments(rule.path), segments)) return rule.severity;
   }
   return DEFAULT_SEVERITY;
+}
+
+/**
+ * Rates changes by the shape of their path, built one segment at a time by the tree walker:
+ * the segments above a change are classified once for all the changes below them.
+ */
+export interface ShapeRater {
+  /** A segment's part of a shape (list positions such as `[3]` dropped, as globs see paths). */
+  segment(seg: string): string;
+  /** The severity of a change whose path has `shape` (segment parts joined); `segments` is asked for on a new shape only. */
+  rate(shape: string, kind: ChangeKind, segments: () => readonly string[]): Severity;
+}
+
+/** The ShapeRater of a rule table; undefined when its globs cannot be classified (then rate by severityOf). */
+export function shapeRater(rules: readonly SeverityRule[]): ShapeRater | undefined {
+  return memoOf(rules) ?? undefined;
 }
 
 /** Per rule table; null: its globs cannot be classified (a malformed pattern), so every change is matched. */
@@ -96,7 +117,7 @@ const byContent = new Map<string, SeverityMemo | null>();
  * same kind with the same classes, segment by segment, get the same severity: it is looked up
  * by that shape. Both maps are bounded (their keys come from config).
  */
-class SeverityMemo {
+class SeverityMemo implements ShapeRater {
   private readonly classes = new Map<string, string>();
   private readonly bySegments = new Map<string, Severity>();
 
@@ -117,11 +138,20 @@ class SeverityMemo {
   }
 
   severity(segments: readonly string[], kind: ChangeKind): Severity {
-    let key: string = kind;
-    for (const seg of segments) key += `\u0000${this.classOf(seg)}`;
+    let shape = '';
+    for (const seg of segments) shape += `\u0000${this.classOf(seg)}`;
+    return this.rate(shape, kind, () => segments);
+  }
+
+  segment(seg: string): string {
+    return `\u0000${this.classOf(seg.includes('[') ? seg.replace(/\[\d+\]/g, '') : seg)}`;
+  }
+
+  rate(shape: string, kind: ChangeKind, segments: () => readonly string[]): Severity {
+    const key = kind + shape;
     let severity = this.bySegments.get(key);
     if (severity === undefined) {
-      severity = firstMatch(segments, kind, this.rules);
+      severity = firstMatch(segments(), kind, this.rules);
       if (this.bySegments.size >= SHAPE_LIMIT) this.bySegments.clear();
       this.bySegments.set(key, severity);
     }

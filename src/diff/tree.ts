@@ -142,17 +142,18 @@ function flatten(text: string): string {
   return text;
 }
 
-/** canonicalJson of an object without one of its keys (the JSON of `{ [omit]: _, ...rest }`'s rest). */
-export function canonicalJsonWithout(value: Record<string, unknown>, omit: string): string {
-  const keys = sortedKeys(value);
+/** canonicalJson of an object without some of its keys (the JSON of `{ [omitted]: _, ...rest }`'s rest). */
+export function canonicalJsonWithout(value: Record<string, unknown>, omit: ReadonlySet<string>): string {
+  const all = sortedKeys(value);
+  const keys = all.some((k) => omit.has(k)) ? all.filter((k) => !omit.has(k)) : all;
   // A change of one scalar (most of a big drift) is all scalars.
-  const scalars = scalarsJson(value, keys.includes(omit) ? keys.filter((k) => k !== omit) : keys);
+  const scalars = scalarsJson(value, keys);
   if (scalars !== undefined) return scalars;
   let out = '{';
   let first = true;
   for (const key of keys) {
     const item = value[key];
-    if (item === undefined || key === omit) continue;
+    if (item === undefined) continue;
     out += first ? quoteKey(key) : `,${quoteKey(key)}`;
     first = false;
     out = appendCanonical(out, item);

@@ -23,6 +23,11 @@ export interface TargetState {
   lastChecked: string | null;
   commit: string | null;
   fingerprint: string | null;
+  /**
+   * 2 once a check has written this state's fingerprints as fingerprint v2 (absent: written by an
+   * older driftwarden, which fingerprinted severities and summaries too; see adoptFingerprint).
+   */
+  fingerprintVersion?: number;
   severity: Severity | null;
   /** Up to five most severe changes, redacted. */
   topChanges: Change[];

@@ -5,6 +5,7 @@ import type { GitState } from '../git/source.js';
 import type { TargetState } from '../history/target-state.js';
 import { getProvider } from '../providers/registry.js';
 import { firstEmptyPool } from '../diff/pools.js';
+import { adoptFingerprint, FINGERPRINT_VERSION } from './adopt-fingerprint.js';
 import { compareConfigs, sha256, type Comparison } from './compare.js';
 import { decide, modeNote, type Decision, type Outcome } from './decide.js';
 import { gitFiles, observeTarget, type LiveRead } from './observe.js';
@@ -44,7 +45,7 @@ export interface AlreadyRead {
 
 /** observe -> compare -> provenance -> decide, for one target. Reads only; records nothing. */
 export async function checkTarget(rt: Runtime, target: Target, gitState: GitState, now: Date, options: CheckOptions = {}, given: AlreadyRead = {}): Promise<TargetCheck> {
-  const previous = given.previous ?? rt.history.state(target.name);
+  let previous = given.previous ?? rt.history.state(target.name);
   const obs = await observeTarget(target, rt.git, gitState, rt.config.baseDir, rt.config.service.targetTimeoutMs, rt.trees, given.live);
   let outcome: Outcome;
   let comparison: Comparison | null = null;
@@ -67,6 +68,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
       texts: { approved: obs.approvedText, live: obs.snapshot.text },
     });
     outcome = { kind: 'compared', comparison };
+    previous = adoptFingerprint(previous, comparison);
     if (!comparison.inSync) {
       // Provenance is a history search: reuse it while the drift stays the same.
       provenance =
@@ -121,6 +123,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
     // A failed observation says nothing new about the drift: keep what was known, so that the
     // next good observation is compared with it (drifted -> error -> in sync is `drift.resolved`).
     fingerprint: comparison ? comparison.fingerprint : previous.fingerprint,
+    ...(comparison ? { fingerprintVersion: FINGERPRINT_VERSION } : {}),
     severity: comparison ? comparison.severity : previous.severity,
     topChanges: comparison ? comparison.changes.slice(0, TOP_CHANGES) : previous.topChanges,
     changeCount: comparison ? comparison.changes.length : previous.changeCount,

@@ -1,6 +1,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/diff/redact.js';
+import { DEFAULT_SEVERITY_RULES } from '../../src/diff/severity.js';
+import { parseFormat } from '../../src/formats/index.js';
+import { compareConfigs } from '../../src/reconcile/compare.js';
 import { cli } from '../helpers/cli.js';
 import { APPROVED, DRIFTED, setup } from '../helpers/fixture.js';
 
@@ -64,6 +69,39 @@ describe('driftwarden check', () => {
     expect(types).toEqual(['target.in-sync', 'drift.detected', 'drift.changed', 'drift.resolved']);
     const status = await cli('--config', s.config, 'status');
     expect(status.stdout).toMatch(/edge-lb\s+in-sync since/);
+  });
+
+  it('after an upgrade from a version before fingerprint v2, an open drift stays the same drift; a different one is still a change', async () => {
+    const s = setup({ live: DRIFTED });
+    expect((await cli('--config', s.config, 'check')).code).toBe(2);
+    // The fingerprint the version before v2 gave this drift (its algorithm: legacyFingerprint, pinned by a golden test).
+    const legacy = compareConfigs(parseFormat(APPROVED, 'a', 'yaml'), parseFormat(DRIFTED, 'b', 'yaml'), { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor: new Redactor(Buffer.alloc(32)) }).legacyFingerprint?.();
+    const db = join(s.dir, '.driftwarden', 'history.db');
+    /** Rewrites the stored state as that version left it: its fingerprint, and no fingerprintVersion. */
+    const storeAsBefore = (fingerprint: string): string => {
+      const h = new Database(db);
+      const state = JSON.parse((h.prepare('SELECT json FROM target_state WHERE name = ?').get('edge-lb') as { json: string }).json);
+      const current = state.fingerprint as string;
+      expect(state.fingerprintVersion).toBe(2);
+      delete state.fingerprintVersion;
+      state.fingerprint = fingerprint;
+      h.prepare('UPDATE target_state SET json = ? WHERE name = ?').run(JSON.stringify(state), 'edge-lb');
+      h.close();
+      return current;
+    };
+    const v2 = storeAsBefore(legacy as string);
+    expect(legacy).toMatch(/^[0-9a-f]{16}$/);
+    expect(legacy).not.toBe(v2);
+    const again = (await cli('--config', s.config, 'check', '--json')).json();
+    expect(again.targets[0]).toMatchObject({ status: 'drifted', fingerprint: v2, event: null });
+    const types = async () => (await cli('--config', s.config, 'history', '--json')).json().events.map((e: { type: string }) => e.type);
+    expect(await types()).toEqual(['drift.detected']);
+    const status = (await cli('--config', s.config, 'status', '--json')).json();
+    expect(status.targets[0]).toMatchObject({ status: 'drifted', fingerprint: v2 });
+    // A stored fingerprint that is not this drift's, in either scheme, is a changed drift.
+    storeAsBefore('0123456789abcdef');
+    expect((await cli('--config', s.config, 'check')).code).toBe(2);
+    expect(await types()).toEqual(['drift.detected', 'drift.changed']);
   });
 
   it('reports errors per target with what to do, and still checks the other targets (exit 1)', async () => {

@@ -1,9 +1,14 @@
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { cli } from '../../helpers/cli.js';
+import { Redactor } from '../../../src/diff/redact.js';
+import { DEFAULT_SEVERITY_RULES } from '../../../src/diff/severity.js';
+import { parseFormat } from '../../../src/formats/index.js';
+import { compareConfigs } from '../../../src/reconcile/compare.js';
 import { APPROVED, DRIFTED } from '../../helpers/fixture.js';
 import { FakeGitHub, primaryRateLimitReply } from '../../helpers/github/fake-github.js';
 import { TestRepo } from '../../helpers/git-repo.js';
@@ -18,6 +23,7 @@ interface Env {
   dir: string;
   bare: string;
   gh: FakeGitHub;
+  apiUrl: string;
   config: string;
   writeLive(text: string): void;
   run(...args: string[]): ReturnType<typeof cli>;
@@ -44,7 +50,7 @@ async function env(options: { token?: string; approved?: string; live?: string; 
   }));
   const token = options.token ?? TOKEN;
   return {
-    dir, bare, gh, config,
+    dir, bare, gh, apiUrl, config,
     writeLive: (text) => writeFileSync(live, text),
     run: async (...args) => {
       process.env.DW_TEST_GH_TOKEN = token;
@@ -92,6 +98,27 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       const again = await e.run('reconcile');
       expect(again.stdout).toMatch(/pull request #1 unchanged/);
       expect(e.writes()).toBe(before);
+    });
+
+    it('a PR opened before fingerprint v2 (its body names the drift by the old fingerprint) is the same drift: no write call', async () => {
+      await e.run('reconcile');
+      const v2 = e.gh.pulls()[0]?.body?.match(/"fingerprint":"([0-9a-f]{16})"/)?.[1] as string;
+      const legacy = compareConfigs(parseFormat(APPROVED, 'a', 'yaml'), parseFormat(DRIFTED, 'b', 'yaml'), { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor: new Redactor(Buffer.alloc(32)) }).legacyFingerprint?.() as string;
+      expect(legacy).not.toBe(v2);
+      // As that version left things: the PR body's hidden metadata and the stored state hold the old fingerprint.
+      const body = (e.gh.pulls()[0]?.body ?? '').replace(`"fingerprint":"${v2}"`, `"fingerprint":"${legacy}"`);
+      const edit = await fetch(`${e.apiUrl}/repos/acme/lb-config/pulls/1`, { method: 'PATCH', headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ body }) });
+      expect(edit.status).toBe(200);
+      const db = new Database(join(e.dir, '.driftwarden', 'history.db'));
+      const state = JSON.parse((db.prepare('SELECT json FROM target_state WHERE name = ?').get('edge-lb') as { json: string }).json);
+      delete state.fingerprintVersion;
+      db.prepare('UPDATE target_state SET json = ? WHERE name = ?').run(JSON.stringify({ ...state, fingerprint: legacy, pr: { ...state.pr, fingerprint: legacy } }), 'edge-lb');
+      db.close();
+      const before = e.writes();
+      const again = await e.run('reconcile');
+      expect(again.stdout).toMatch(/pull request #1 unchanged/);
+      expect(e.writes()).toBe(before);
+      expect((await e.events()).map((x) => x.type)).toEqual(['drift.detected', 'pr.opened']);
     });
 
     it('a changed drift updates the same branch and PR, with one comment', async () => {

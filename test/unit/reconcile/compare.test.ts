@@ -2,15 +2,30 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../../src/diff/redact.js';
 import { DEFAULT_SEVERITY_RULES } from '../../../src/diff/severity.js';
-import { canonicalJson, type ConfigTree, type TreeValue } from '../../../src/diff/tree.js';
-import { compareConfigs } from '../../../src/reconcile/compare.js';
+import { compareTrees, type Change } from '../../../src/diff/compare.js';
+import { emptyPoolFindings } from '../../../src/diff/pools.js';
+import { describeChange } from '../../../src/diff/describe.js';
+import { canonicalJson, type ConfigTree, type TreeValue, type Vocabulary } from '../../../src/diff/tree.js';
+import { compareConfigs, DETAILED } from '../../../src/reconcile/compare.js';
 import { rng } from '../../helpers/rng.js';
 
 const tree = (root: TreeValue): ConfigTree => ({ format: 'yaml', root, lines: new Map([['backends.api.algorithm', 3]]), canonical: canonicalJson(root), normalized: canonicalJson(root) });
 
-/** The fingerprint as it was defined: sha256 of canonicalJson({ changes without `line`, content: null }), 16 hex digits. */
-function definedFingerprint(changes: readonly object[]): string {
-  const stripped = changes.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'line')));
+/**
+ * Fingerprint v2 as defined: sha256 of canonicalJson({ changes, content: null }), 16 hex digits,
+ * where the changes are in the order the trees are walked (compareTrees' order, then the empty
+ * pools), each with only its approved, file, kind, live, path and scope.
+ */
+function definedFingerprint(approved: ConfigTree, live: ConfigTree, redactor: Redactor): string {
+  const found = [...compareTrees(approved, live, { rules: [], ignore: [], redactor }), ...emptyPoolFindings(approved.root, live.root, 'config')];
+  const kept = new Set(['approved', 'file', 'kind', 'live', 'path', 'scope']);
+  const stripped = found.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => kept.has(k))));
+  return createHash('sha256').update(canonicalJson({ changes: stripped, content: null })).digest('hex').slice(0, 16);
+}
+
+/** The fingerprint before v2: the same, with each change's severity and summary too (line left out). */
+function legacyFingerprint(changes: readonly Change[], vocabulary?: Vocabulary): string {
+  const stripped = changes.map((c) => ({ ...Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'line')), summary: describeChange(c, vocabulary) }));
   return createHash('sha256').update(canonicalJson({ changes: stripped, content: null })).digest('hex').slice(0, 16);
 }
 
@@ -34,14 +49,15 @@ describe('compareConfigs: fingerprint', () => {
   const redactor = new Redactor(Buffer.alloc(32, 1));
   const input = { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor };
 
-  it('is the sha256 of the canonical change list (line left out), for drifts of scalar changes and of whole objects alike', () => {
+  it('is the sha256 of the canonical change list (path, kind, values, scope, file), for drifts of scalar changes and of whole objects alike', () => {
     const next = rng(11);
     for (const drift of [0.05, 0.5, 1]) {
       const approved = tree(pools(rng(3), 60, 0));
       const live = tree(pools(next, 60, drift));
       const c = compareConfigs(approved, live, input);
       expect(c.changes.length).toBeGreaterThan(0);
-      expect(c.fingerprint).toBe(definedFingerprint(c.changes));
+      expect(c.fingerprint).toBe(definedFingerprint(approved, live, redactor));
+      expect(c.legacyFingerprint?.()).toBe(legacyFingerprint(c.changes));
     }
   });
 
@@ -53,7 +69,7 @@ describe('compareConfigs: fingerprint', () => {
     const c = compareConfigs(approved, live, input);
     expect(c.changes.filter((x) => x.kind === 'removed')).toHaveLength(150);
     expect(c.changes.filter((x) => x.kind === 'added')).toHaveLength(150);
-    expect(c.fingerprint).toBe(definedFingerprint(c.changes));
+    expect(c.fingerprint).toBe(definedFingerprint(approved, live, redactor));
   });
 
   it('names the drift, not the line it is on: the same changes at other lines give the same fingerprint', () => {
@@ -64,6 +80,67 @@ describe('compareConfigs: fingerprint', () => {
     expect(a.changes[0]?.line).toBe(3);
     expect(moved.changes[0]?.line).toBe(40);
     expect(moved.fingerprint).toBe(a.fingerprint);
-    expect(a.fingerprint).toBe(definedFingerprint(a.changes));
+    expect(a.fingerprint).toBe(definedFingerprint(approved, live, redactor));
   });
 });
+
+describe('compareConfigs: fingerprint v2 and the one before it', () => {
+  const redactor = new Redactor(Buffer.alloc(32, 1));
+  const vocabulary: Vocabulary = { collections: { backends: 'backend' }, algorithm: 'balance' };
+  const withVocabulary = (root: TreeValue): ConfigTree => ({ ...tree(root), vocabulary });
+  /** A small drift of every kind: a changed scalar, a removed and an added server, a reordered list, a secret. */
+  const approvedRoot: TreeValue = {
+    backends: {
+      api: { algorithm: 'roundrobin', password: 's3cret', servers: { s1: { address: '10.0.0.1:80', weight: 1 }, s2: { address: '10.0.0.2:80', weight: 1 } }, acl: ['a', 'b'] },
+      web: { algorithm: 'leastconn', servers: { w1: { address: '10.0.1.1:80', weight: 3 } } },
+    },
+  };
+  const liveRoot: TreeValue = {
+    backends: {
+      api: { algorithm: 'random', password: 'hunter2', servers: { s1: { address: '10.0.0.1:80', weight: 5 }, s3: { address: '10.0.0.3:80', weight: 1 } }, acl: ['b', 'a'] },
+      web: { algorithm: 'leastconn', servers: { w1: { address: '10.0.1.1:80', weight: 3, down: true } } },
+    },
+  };
+
+  it('reads the same as the fingerprint driftwarden wrote before v2 (values taken from that version), so open drifts are recognised after an upgrade', () => {
+    const [approved, live] = [withVocabulary(approvedRoot), withVocabulary(liveRoot)];
+    const c = compareConfigs(approved, live, { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor });
+    expect(c.legacyFingerprint?.()).toBe(LEGACY_GOLDEN);
+    expect(c.legacyFingerprint?.()).toBe(legacyFingerprint(c.changes, vocabulary));
+    expect(c.fingerprint).toBe(definedFingerprint(approved, live, redactor));
+    expect(c.fingerprint).not.toBe(c.legacyFingerprint?.());
+  });
+
+  it('does not change with the severity rules or the wording: only with what changed', () => {
+    const plain = compareConfigs(withVocabulary(approvedRoot), withVocabulary(liveRoot), { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor });
+    const strict = compareConfigs(tree(approvedRoot), tree(liveRoot), { rules: [{ path: '**', severity: 'critical' }], ignore: [], redactor });
+    expect(strict.severity).toBe('critical');
+    expect(strict.changes.map((c) => c.severity)).not.toEqual(plain.changes.map((c) => c.severity));
+    expect(strict.changes.map((c) => c.summary)).not.toEqual(plain.changes.map((c) => c.summary));
+    expect(strict.fingerprint).toBe(plain.fingerprint);
+    expect(strict.legacyFingerprint?.()).not.toBe(plain.legacyFingerprint?.());
+    const other = compareConfigs(tree(approvedRoot), tree({ ...(liveRoot as object), extra: 1 }), { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor });
+    expect(other.fingerprint).not.toBe(plain.fingerprint);
+  });
+
+  it(`gives line and summary to the ${DETAILED} most severe changes only, and rates and fingerprints all of them`, () => {
+    const servers = (weight: number): TreeValue => Object.fromEntries(Array.from({ length: 3 }, (_, s) => [`s${s}`, { address: `10.0.0.${s}:80`, weight, log: 'x' }]));
+    const pools = (weight: number, algorithm: string): TreeValue => ({ backends: Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`p${i}`, { algorithm: i === 650 ? algorithm : 'roundrobin', servers: servers(weight) }])) });
+    const lines = new Map(Array.from({ length: 700 }, (_, i) => [`backends.p${i}.algorithm`, i + 1]));
+    const [approved, live] = [{ ...tree(pools(1, 'roundrobin')), vocabulary, lines }, { ...tree(pools(2, 'random')), vocabulary, lines }];
+    const c = compareConfigs(approved, live, { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor });
+    expect(c.changes).toHaveLength(2101);
+    expect(c.severity).toBe('critical');
+    // Most severe first: the algorithm, then the 2,100 weights (high).
+    expect(c.changes[0]).toMatchObject({ path: 'backends.p650.algorithm', severity: 'critical', line: 651, summary: 'backend p650: balance roundrobin -> random' });
+    expect(c.changes.slice(1).every((x) => x.severity === 'high')).toBe(true);
+    expect(c.changes.slice(0, DETAILED).every((x) => typeof x.summary === 'string')).toBe(true);
+    expect(c.changes.slice(DETAILED).some((x) => x.summary !== undefined || x.line !== undefined)).toBe(false);
+    expect(c.changes[DETAILED - 1]?.summary).toMatch(/^backend p\d+: server s\d weight 1 -> 2$/);
+    expect(c.fingerprint).toBe(definedFingerprint(approved, live, redactor));
+    expect(c.legacyFingerprint?.()).toBe(legacyFingerprint(c.changes, vocabulary));
+  });
+});
+
+/** The fingerprint that driftwarden before v2 (commit 4c5ddc9) gave the pair above. */
+const LEGACY_GOLDEN = 'a287e931b212a440';
