@@ -20,7 +20,7 @@ import { haproxyProvider } from '../../dist/providers/haproxy/index.js';
 import { clearHaproxyCache } from '../../dist/providers/haproxy/model.js';
 import { nginxProvider } from '../../dist/providers/nginx/index.js';
 import { clearNginxCache } from '../../dist/providers/nginx/model.js';
-import { compareConfigs, sha256 } from '../../dist/reconcile/compare.js';
+import { compareConfigs, forgetTextHashes, textHash } from '../../dist/reconcile/compare.js';
 
 export const PROVIDERS = {
   haproxy: { provider: haproxyProvider, desired: 'lb/haproxy.cfg', config: '/etc/haproxy/haproxy.cfg' },
@@ -32,6 +32,7 @@ export function forgetParses() {
   clearHaproxyCache();
   clearNginxCache();
   clearNarrowCache();
+  forgetTextHashes();
 }
 
 /** A fixed install key: fingerprints must not vary between runs of the bench. */
@@ -60,7 +61,7 @@ export async function semanticCheck(kind, approvedFile, liveFile) {
   const approvedText = readFileSync(approvedFile, 'utf8');
   const liveText = readFileSync(liveFile, 'utf8');
   if (!provider.parseAll && liveText === approvedText) {
-    const hash = sha256(approvedText);
+    const hash = textHash(approvedText);
     return { inSync: true, approvedHash: hash, liveHash: hash, fingerprint: null, changes: [], severity: null, approvedText: '', liveText: '' };
   }
   const narrowed = provider.narrow?.(approvedText, liveText);
@@ -72,7 +73,7 @@ export async function semanticCheck(kind, approvedFile, liveFile) {
     ignore: target.ignore,
     redactor,
     findings: [],
-    hashes: { approved: sha256(approvedText), live: sha256(liveText) },
+    hashes: { approved: textHash(approvedText), live: textHash(liveText) },
     texts: { approved: approvedText, live: liveText },
   });
 }

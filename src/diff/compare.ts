@@ -202,7 +202,8 @@ class Walker {
     // Most members are equal (a server's address, weight, ...): they are passed over before
     // anything else is done for them.
     let shared = 0;
-    for (const key of Object.keys(a)) {
+    // for...in, not Object.keys: no array per object (tree objects are plain, with no inherited keys).
+    for (const key in a) {
       const value = a[key];
       if (value === b[key] && value !== undefined) {
         shared++;
@@ -217,10 +218,11 @@ class Walker {
         this.pop();
       }
     }
-    const keys = Object.keys(b);
+    let count = 0;
+    for (const _ in b) count++;
     // Every key of b is one of a's: nothing was added.
-    if (shared === keys.length) return;
-    for (const key of keys) {
+    if (shared === count) return;
+    for (const key in b) {
       if (!Object.hasOwn(a, key)) this.emit(this.childPath(key), 'added', undefined, this.redactor.tree(b[key] as TreeValue, this.secretUnder(key, secret)), key);
     }
   }

@@ -35,9 +35,11 @@ export function emptyPoolFindings(approved: TreeValue | null, live: TreeValue | 
       const pool = l[name] as TreeValue;
       // The same pool object on both sides (a section both parses share) cannot have emptied.
       if (a[name] === pool) continue;
+      // Most live pools have a server that takes traffic (the first one, mostly): asked first.
+      const servers = serverList(pool);
+      if (servers.length === 0 || servers.some(canTakeTraffic)) continue;
       const before = serverList(a[name]).filter(canTakeTraffic).length;
-      const now = serverList(pool).filter(canTakeTraffic).length;
-      if (before > 0 && now === 0 && serverList(pool).length > 0) {
+      if (before > 0) {
         const label = vocabulary?.collections[collection] ?? collection;
         out.push({
           path: joinPath(joinPath(collection, name), 'servers'),

@@ -151,21 +151,36 @@ export class Redactor {
     return out;
   }
 
-  /** `tree`, except that a subtree nothing in which changes is returned as it is. */
+  /**
+   * `tree`, except that a subtree nothing in which changes is returned as it is. Nothing is
+   * allocated until a member changes (most subtrees hold no secret): a removed server of a big
+   * drift costs a look at each of its members.
+   */
   private copyIfChanged(value: TreeValue, secret: boolean): TreeValue {
     if (Array.isArray(value)) {
-      const items = value.map((v) => this.copyIfChanged(v, secret));
-      return items.some((v, i) => v !== value[i]) ? items : value;
+      let items: TreeValue[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i] as TreeValue;
+        const redacted = this.copyIfChanged(item, secret);
+        if (redacted !== item) (items ??= value.slice())[i] = redacted;
+      }
+      return items ?? value;
     }
     if (isObject(value)) {
-      const entries = Object.entries(value).map(([k, v]) => [k, this.copyIfChanged(v, secret || this.isSecretKey(k))] as const);
-      if (entries.every(([k, v]) => v === value[k])) return value;
-      const out: Record<string, TreeValue> = {};
-      for (const [k, v] of entries) {
-        if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-        else out[k] = v;
+      const keys = Object.keys(value);
+      let out: Record<string, TreeValue> | undefined;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        const item = value[k] as TreeValue;
+        const redacted = this.copyIfChanged(item, secret || this.isSecretKey(k));
+        if (redacted === item && out === undefined) continue;
+        if (out === undefined) {
+          out = {};
+          for (let j = 0; j < i; j++) setMember(out, keys[j] as string, value[keys[j] as string] as TreeValue);
+        }
+        setMember(out, k, redacted);
       }
-      return out;
+      return out ?? value;
     }
     return this.leaf(value, secret);
   }
@@ -283,4 +298,10 @@ function replaceLinesHolding(text: string, needle: string, edit: (line: string) 
     copiedTo = end;
   }
   return copiedTo === 0 ? text : out + text.slice(copiedTo);
+}
+
+/** out[key] = value, where a key named __proto__ is data, not the object's prototype. */
+function setMember(out: Record<string, TreeValue>, key: string, value: TreeValue): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }

@@ -6,7 +6,7 @@ import type { TargetState } from '../history/target-state.js';
 import { getProvider } from '../providers/registry.js';
 import { firstEmptyPool } from '../diff/pools.js';
 import { adoptFingerprint, FINGERPRINT_VERSION } from './adopt-fingerprint.js';
-import { compareConfigs, sha256, type Comparison } from './compare.js';
+import { compareConfigs, textHash, type Comparison } from './compare.js';
 import { decide, modeNote, type Decision, type Outcome } from './decide.js';
 import { gitFiles, observeTarget, type LiveRead } from './observe.js';
 import type { TargetResult } from './result.js';
@@ -63,7 +63,7 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
       redactor: rt.redactor,
       findings: obs.snapshot.findings ?? [],
       // Hashes name the content as read (what `sha256sum` of the file says), whichever path compared it.
-      hashes: { approved: sha256(obs.approvedText), live: sha256(obs.snapshot.text) },
+      hashes: { approved: textHash(obs.approvedText), live: textHash(obs.snapshot.text) },
       // The trees may be of narrowed texts: the unified diff shows the full ones.
       texts: { approved: obs.approvedText, live: obs.snapshot.text },
     });
@@ -160,6 +160,6 @@ export async function checkTarget(rt: Runtime, target: Target, gitState: GitStat
 
 /** Equal bytes: in sync, nothing to show. */
 function identicalComparison(text: string): Comparison {
-  const hash = sha256(text);
+  const hash = textHash(text);
   return { inSync: true, approvedHash: hash, liveHash: hash, fingerprint: null, changes: [], severity: null, approvedText: '', liveText: '' };
 }

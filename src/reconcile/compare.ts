@@ -60,6 +60,34 @@ export function sha256(text: string): string {
 }
 
 /**
+ * sha256 of a config's text as read. A drift that stays brings the same big texts pass after
+ * pass: the hashes of the last few texts of BIG_TEXT characters or more are kept (compared by
+ * content: a length first, then the memory at once, which costs a fraction of hashing).
+ */
+export function textHash(text: string): string {
+  if (text.length < BIG_TEXT) return sha256(text);
+  const hit = recentHashes.find((e) => e.text.length === text.length && e.text === text);
+  if (hit) return hit.hash;
+  const hash = sha256(text);
+  recentHashes.push({ text, hash });
+  recentChars += text.length;
+  while (recentHashes.length > 8 || recentChars > RECENT_CHARS) recentChars -= (recentHashes.shift() as { text: string }).text.length;
+  return hash;
+}
+
+/** Forgets the kept hashes (a benchmark's first check: as after a start). */
+export function forgetTextHashes(): void {
+  recentHashes.length = 0;
+  recentChars = 0;
+}
+
+const BIG_TEXT = 64 * 1024;
+/** What the kept texts may hold at most (characters). */
+const RECENT_CHARS = 16_000_000;
+const recentHashes: { text: string; hash: string }[] = [];
+let recentChars = 0;
+
+/**
  * Pure: compares both sides semantically, redacted, and fingerprints the drift. The redacted
  * texts are made when first read: they are for the unified diff (diff, revert, drift PRs), and
  * a config of 30,000 lines costs more to redact than to compare.
