@@ -6,7 +6,7 @@ import { compareTrees, type Change } from '../../../src/diff/compare.js';
 import { emptyPoolFindings } from '../../../src/diff/pools.js';
 import { describeChange } from '../../../src/diff/describe.js';
 import { canonicalJson, type ConfigTree, type TreeValue, type Vocabulary } from '../../../src/diff/tree.js';
-import { compareConfigs, DETAILED } from '../../../src/reconcile/compare.js';
+import { compareConfigs, DETAILED, textHash } from '../../../src/reconcile/compare.js';
 import { rng } from '../../helpers/rng.js';
 
 const tree = (root: TreeValue): ConfigTree => ({ format: 'yaml', root, lines: new Map([['backends.api.algorithm', 3]]), canonical: canonicalJson(root), normalized: canonicalJson(root) });
@@ -144,3 +144,17 @@ describe('compareConfigs: fingerprint v2 and the one before it', () => {
 
 /** The fingerprint that driftwarden before v2 (commit 4c5ddc9) gave the pair above. */
 const LEGACY_GOLDEN = 'a287e931b212a440';
+
+describe('textHash', () => {
+  it('is the sha256 of the text, for big texts kept and then compared by content', () => {
+    const a = `${'x'.repeat(100_000)}a`;
+    const b = `${'x'.repeat(100_000)}b`;
+    for (let i = 0; i < 2; i++) {
+      expect(textHash(a)).toBe(createHash('sha256').update(a).digest('hex'));
+      expect(textHash(b)).toBe(createHash('sha256').update(b).digest('hex'));
+      // Equal content in another string: the same hash.
+      expect(textHash(`${'x'.repeat(100_000)}${'a'}`)).toBe(textHash(a));
+    }
+    expect(textHash('small')).toBe(createHash('sha256').update('small').digest('hex'));
+  });
+});
