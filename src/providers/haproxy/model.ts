@@ -1,7 +1,7 @@
 import { BlockCache, countNewlines, detached, type CachedBlock } from '../../diff/block-cache.js';
 import { LineIndex } from '../../diff/lines.js';
 import { normalizeText } from '../../diff/normalize.js';
-import { joinPath, shareable, withLazyForms, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { joinPath, keyedFromEntries, keyedObject, shareable, withLazyForms, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { ParseError } from '../../errors.js';
 import { addLine, HaproxyRows, quoteToken, SECTION_KEYWORDS, type HaproxyLine, type HaproxySection } from './lexer.js';
 import { parseServer, type ServerSpec } from './server.js';
@@ -191,7 +191,7 @@ class TreeBuilder {
 
   /** Adds a section's body under its collection, and its lines moved by `offset`. */
   private insert(type: string, collection: string, name: string, path: string, body: TreeObject, sectionLines: LineIndex, line: number, offset: number): void {
-    const target = (this.root[collection] ??= {}) as TreeObject;
+    const target = (this.root[collection] ??= keyedObject()) as TreeObject;
     if (name in target) {
       throw new ParseError(this.origin, line, `${type} ${quoteToken(name)} is defined twice (first at line ${this.lines.get(path) ?? '?'}); HAProxy refuses duplicate names`);
     }
@@ -208,7 +208,7 @@ class TreeBuilder {
     const path = collection ? joinPath(collection, name) : 'global';
     const from = fromDefaults(section.args, this.defaultsByName) ?? this.lastDefaults;
     const body = buildSection(section, path, lines, from, origin);
-    const target = collection ? ((root[collection] ??= {}) as TreeObject) : root;
+    const target = collection ? ((root[collection] ??= keyedObject()) as TreeObject) : root;
     const key = collection ? name : 'global';
     if (collection && key in target) {
       throw new ParseError(origin, section.line, `${section.type} ${quoteToken(name)} is defined twice (first at line ${lines.get(path) ?? '?'}); HAProxy refuses duplicate names`);
@@ -269,7 +269,7 @@ function buildSection(section: HaproxySection, path: string, lines: LineIndex, d
   if (isProxy) {
     if (!('algorithm' in out)) out.algorithm = inherited(defaults, 'balance') ?? 'roundrobin';
     if (!('mode' in out)) out.mode = inherited(defaults, 'mode') ?? 'tcp';
-    out.servers = Object.fromEntries(servers.map((s) => [s.name, s.spec]));
+    out.servers = keyedFromEntries(servers.map((s) => [s.name, s.spec]));
     // Server order matters only to `balance first`, where it is the order of use.
     if (String(out.algorithm).startsWith('first')) out.server_order = servers.map((s) => s.name);
     // A server line holds every field of its server: one table row, not a path per field. No

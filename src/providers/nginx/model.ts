@@ -1,7 +1,7 @@
 import { BlockCache, countNewlines, detached, type CachedBlock } from '../../diff/block-cache.js';
 import { LineIndex } from '../../diff/lines.js';
 import { normalizeText } from '../../diff/normalize.js';
-import { joinPath, shareable, withLazyForms, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { joinPath, keyedObject, shareable, withLazyForms, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { parseNginx, type BlockReuse, type NginxDirective, type ReusedBlock } from './lexer.js';
 
 export const NGINX_VOCABULARY = { collections: { upstreams: 'upstream', frontends: 'server' }, algorithm: 'method' };
@@ -60,13 +60,13 @@ function walk(list: NginxDirective[], context: TreeObject, path: string, build: 
   const { mark, root } = build;
   for (const d of list) {
     if (d.block && d.name === 'upstream') {
-      const upstreams = (root.upstreams ??= {}) as TreeObject;
+      const upstreams = (root.upstreams ??= keyedObject()) as TreeObject;
       const name = unique(upstreams, upstreamName(d));
       const p = joinPath('upstreams', name);
       upstreams[name] = upstreamOf(d, name, p, build);
       mark(p, d);
     } else if (d.block && d.name === 'server' && (path === 'http' || path === 'stream' || path === '')) {
-      const frontends = (root.frontends ??= {}) as TreeObject;
+      const frontends = (root.frontends ??= keyedObject()) as TreeObject;
       const name = unique(frontends, frontendName(d.block, path));
       // A server block at the top level is an include fragment meant for http {}.
       const p = joinPath('frontends', name);
@@ -77,7 +77,7 @@ function walk(list: NginxDirective[], context: TreeObject, path: string, build: 
       mark(p, d);
     } else if (d.block) {
       const key = KEYED_BLOCKS.has(d.name) ? `${d.name} ${d.args.join(' ')}`.trim() : d.name;
-      const container = d.name === 'location' ? ((context.locations ??= {}) as TreeObject) : context;
+      const container = d.name === 'location' ? ((context.locations ??= keyedObject()) as TreeObject) : context;
       const slot = d.name === 'location' ? d.args.join(' ') : key;
       const p = d.name === 'location' ? joinPath(joinPath(path, 'locations'), slot) : joinPath(path, key);
       const body: TreeObject = d.raw !== undefined ? { lua: d.raw.trim() } : {};
@@ -169,7 +169,7 @@ function reread(kept: UpstreamBlock, d: NginxDirective): NginxDirective {
  * not a path per field: for upstreams read from the main file only, whose paths need no file.
  */
 function upstream(d: NginxDirective, path: string, mark: Mark, table?: LineIndex): TreeObject {
-  const out: TreeObject = { algorithm: 'round_robin', servers: {} };
+  const out: TreeObject = { algorithm: 'round_robin', servers: keyedObject() };
   const servers = out.servers as TreeObject;
   const rows = table?.table(joinPath(path, 'servers'));
   for (const s of d.block ?? []) {
