@@ -1,7 +1,7 @@
 import { BlockCache, countNewlines, detached, type CachedBlock } from '../../diff/block-cache.js';
 import { LineIndex } from '../../diff/lines.js';
 import { normalizeText } from '../../diff/normalize.js';
-import { joinPath, keyedFromEntries, keyedObject, shareable, withLazyForms, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
+import { joinPath, keyedObject, shareable, withLazyForms, type ConfigTree, type TreeObject, type TreeValue } from '../../diff/tree.js';
 import { ParseError } from '../../errors.js';
 import { addLine, HaproxyRows, quoteToken, SECTION_KEYWORDS, type HaproxyLine, type HaproxySection } from './lexer.js';
 import { parseServer, type ServerSpec } from './server.js';
@@ -269,7 +269,7 @@ function buildSection(section: HaproxySection, path: string, lines: LineIndex, d
   if (isProxy) {
     if (!('algorithm' in out)) out.algorithm = inherited(defaults, 'balance') ?? 'roundrobin';
     if (!('mode' in out)) out.mode = inherited(defaults, 'mode') ?? 'tcp';
-    out.servers = keyedFromEntries(servers.map((s) => [s.name, s.spec]));
+    out.servers = Object.fromEntries(servers.map((s) => [s.name, s.spec]));
     // Server order matters only to `balance first`, where it is the order of use.
     if (String(out.algorithm).startsWith('first')) out.server_order = servers.map((s) => s.name);
     // A server line holds every field of its server: one table row, not a path per field. No
