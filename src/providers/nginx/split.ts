@@ -28,26 +28,33 @@ export function splitNginx(text: string): TextSplit | undefined {
   /** Where the last delimiter (`;`, `{` or `}` read as one) or the last escaped character is. */
   let delimiter = -1;
   let escaped = -1;
+  /** Where the scan went on after its last stop (what it skipped before that is not read again). */
+  let resumed = 0;
   const atTokenStart = (i: number): boolean => i === 0 || delimiter === i - 1 || (escaped !== i - 1 && isSpaceCode(text.charCodeAt(i - 1)));
-  const re = /[{};#"'\\]/g;
+  // The scan stops at `{ } # " ' \\` only, not at each of the many `;`: the text between where
+  // it went on and the next stop holds no comment or quoted word, so its last `;` is the last
+  // delimiter (searched in that stretch alone).
+  const re = /[{}#"'\\]/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const i = m.index;
+    const from = resumed;
+    resumed = i + 1;
+    const semi = text.slice(from, i).lastIndexOf(';');
+    if (semi >= 0) delimiter = from + semi;
     const c = text.charCodeAt(i);
     if (c === BACKSLASH) {
       escaped = i + 1;
-      re.lastIndex = i + 2;
+      re.lastIndex = resumed = i + 2;
     } else if (c === HASH) {
       if (!atTokenStart(i)) continue;
       const nl = text.indexOf('\n', i);
       if (nl === -1) break;
-      re.lastIndex = nl;
+      re.lastIndex = resumed = nl;
     } else if (c === DQUOTE || c === SQUOTE) {
       if (!atTokenStart(i)) continue;
       const end = endOfQuoted(text, i, c);
       if (end < 0) return undefined;
-      re.lastIndex = end;
-    } else if (c === SEMI) {
-      delimiter = i;
+      re.lastIndex = resumed = end;
     } else if (c === LBRACE) {
       // `${name}`: a brace right after `$` belongs to the word.
       if (text.charCodeAt(i - 1) === DOLLAR && escaped !== i - 1) continue;
@@ -121,13 +128,26 @@ function endOfQuoted(text: string, i: number, q: number): number {
   return -1;
 }
 
-/** Plain directives only, each ended by `;`: nothing in it that the parser may refuse or read otherwise. */
+/**
+ * Plain directives only, each ended by `;`: nothing in it that the parser may refuse or read
+ * otherwise. (Tested with patterns that start with a literal character, or from the ends: a
+ * pattern that may match anywhere is tried at every character of every upstream.)
+ */
 function plainBody(body: string): boolean {
-  return !UNPLAIN.test(body) && !EMPTY_DIRECTIVE.test(body) && !UNENDED.test(body);
+  if (UNPLAIN.test(body) || EMPTY_DIRECTIVE.test(body)) return false;
+  // A `;` with no directive before it at the start, or words after the last `;` (a directive missing its `;`).
+  const first = skipBlanks(body, 0, 1);
+  const last = skipBlanks(body, body.length - 1, -1);
+  if (first < body.length && body.charCodeAt(first) === SEMI) return false;
+  return last < 0 || body.charCodeAt(last) === SEMI;
+}
+
+/** From `i` in direction `step`, the first character that is not a blank (or past the end). */
+function skipBlanks(text: string, i: number, step: 1 | -1): number {
+  while (i >= 0 && i < text.length && isSpaceCode(text.charCodeAt(i))) i += step;
+  return i;
 }
 
 const UNPLAIN = /[{}#"'\\$]/;
-/** `;` with no directive before it. */
-const EMPTY_DIRECTIVE = /(?:^|;)[ \t\r\n]*;/;
-/** Words after the last `;` (a directive missing its `;`). */
-const UNENDED = /[^; \t\r\n][ \t\r\n]*$/;
+/** `;` with no directive between it and the `;` before it. */
+const EMPTY_DIRECTIVE = /;[ \t\r\n]*;/;
