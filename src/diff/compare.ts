@@ -34,8 +34,8 @@ export interface CompareOptions {
    * equal values redact to equal values, so the trees are not copied.
    */
   redactor?: TreeRedactor;
-  /** Adds each change's `summary` (its last key), as compareConfigs shows them; `segments` is the path split, when known. */
-  describe?: (change: Change, segments?: readonly string[]) => string;
+  /** Adds each change's `summary` (compareTrees; compareConfigs adds it to the changes it details). */
+  describe?: (change: Change) => string;
 }
 
 /** The part of a Redactor that comparing needs (see Redactor.tree). */

@@ -7,12 +7,11 @@ const SCOPE_PREFIX = { config: '', process: 'running process: ', runtime: 'runti
 /**
  * One line an operator can read. With a vocabulary, in the load balancer's words
  * (`backend api: balance roundrobin -> random`); without, by path (`backends.api.algorithm: a -> b`).
- * `segments`: the change's path already split, if the caller has it.
  */
-export function describeChange(change: Change, vocabulary?: Vocabulary, segments?: readonly string[]): string {
+export function describeChange(change: Change, vocabulary?: Vocabulary): string {
   if (change.summary) return change.summary;
   const prefix = SCOPE_PREFIX[change.scope ?? 'config'];
-  const { subject, rest } = phrase(change.path, vocabulary, segments);
+  const { subject, rest } = phrase(change.path, vocabulary);
   switch (change.kind) {
     case 'changed':
       return withoutTrailingColon(`${prefix}${subject}${rest}${rest ? ' ' : ''}${show(change.approved)} -> ${show(change.live)}`);
@@ -30,9 +29,8 @@ function withoutTrailingColon(text: string): string {
   return text.endsWith(': ') ? text.slice(0, -2) : text;
 }
 
-/** `segments`: the path already split (what splitPath gives), when the caller has them. */
-function phrase(path: string, vocabulary?: Vocabulary, segments?: readonly string[]): { subject: string; rest: string } {
-  const segs = segments ?? splitPath(path);
+function phrase(path: string, vocabulary?: Vocabulary): { subject: string; rest: string } {
+  const segs = splitPath(path);
   const label = vocabulary && segs.length >= 2 ? vocabulary.collections[segs[0] as string] : undefined;
   if (!vocabulary || !label) return { subject: `${path}: `, rest: '' };
   const words: string[] = [];

@@ -98,7 +98,7 @@ export function compareConfigs(approved: ConfigTree, live: ConfigTree, input: Co
   const extra = [...emptyPoolFindings(approved.root, live.root, 'config', vocabulary), ...(input.findings ?? [])]
     .filter((f) => !matchesAnyOrAncestor(input.ignore, f.path))
     .map((f): Change => ({ ...f, severity: f.severity ?? severityOf(f.path, f.kind, input.rules) }));
-  const describe = (c: Change, segments?: readonly string[]): string => describeChange(c, vocabulary, segments);
+  const describe = (c: Change): string => describeChange(c, vocabulary);
   const found = findChanges(approved, live, { rules: input.rules, ignore: input.ignore, redactor });
   const changes = detailed(found, extra, approved, live, describe);
   const inSync = changes.length === 0;
