@@ -56,9 +56,19 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
   const meta = parseMeta(existing?.body);
   // Only a different drift touches GitHub: a new commit elsewhere on the branch or a new
   // first-seen time alone changes nothing.
-  // A PR opened before fingerprint v2 names this drift by its old fingerprint: the same drift.
-  if (existing && meta && (meta.fingerprint === result.fingerprint || meta.fingerprint === check.comparison?.legacyFingerprint?.())) {
+  if (existing && meta?.fingerprint === result.fingerprint) {
     return { kind: 'unchanged', pr: ref(existing, branch, result.fingerprint, bodyHash) };
+  }
+  // A PR opened before fingerprint v2 names this same drift by its old fingerprint: its
+  // description is written once more, with the new one (no push, no comment), and from then on
+  // the drift is recognised without working out the old fingerprint again.
+  if (existing && meta && meta.fingerprint === check.comparison?.legacyFingerprint?.()) {
+    try {
+      const pull = (await gh.octokit.rest.pulls.update({ owner: gh.owner, repo: gh.repo, pull_number: existing.number, body })).data as GhPull;
+      return { kind: 'unchanged', pr: ref(pull, branch, result.fingerprint, bodyHash) };
+    } catch (err) {
+      throw gitHubError(err, `updating the description of pull request #${existing.number}`);
+    }
   }
   await pushCommit(rt, gh, target, git, liveText, branch, `driftwarden: ${target.name}: live config\n\n${result.changes.slice(0, 10).map((c) => `- ${c.severity}: ${describeChange(c)}`).join('\n')}\n\nFingerprint ${result.fingerprint ?? ''}, compared with ${git.commit}.`, existing !== undefined || state.pr?.branch === branch);
   const base = git.branch;

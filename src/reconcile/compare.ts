@@ -108,7 +108,7 @@ export function compareConfigs(approved: ConfigTree, live: ConfigTree, input: Co
   const content = inSync || semantic ? null : canonicalHashes();
   // In the order found (not by severity, which the rules decide), as each change is in any order.
   const fingerprint = inSync ? null : fingerprintOf([...found, ...extra], content);
-  const legacyFingerprint = lazy(() => (inSync ? null : legacyFingerprintOf(changes.map((c) => (c.summary === undefined ? { ...c, summary: describe(c) } : c)), content)));
+  const legacyFingerprint = lazy(() => (inSync ? null : legacyFingerprintOf(changes.map((c) => (c.summary ? c : { ...c, summary: describe(c) })), content)));
   const [approvedHash, liveHash] = input.hashes ? [input.hashes.approved, input.hashes.live] : canonicalHashes();
   // Capture the texts, not the trees: a comparison outlives the trees it came from. With the
   // full texts given, the trees' normalised forms (made when first read) are never needed.

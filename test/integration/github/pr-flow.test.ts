@@ -100,7 +100,7 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       expect(e.writes()).toBe(before);
     });
 
-    it('a PR opened before fingerprint v2 (its body names the drift by the old fingerprint) is the same drift: no write call', async () => {
+    it('a PR opened before fingerprint v2 (its body names the drift by the old fingerprint) is the same drift: its description is rewritten once, then no write call', async () => {
       await e.run('reconcile');
       const v2 = e.gh.pulls()[0]?.body?.match(/"fingerprint":"([0-9a-f]{16})"/)?.[1] as string;
       const legacy = compareConfigs(parseFormat(APPROVED, 'a', 'yaml'), parseFormat(DRIFTED, 'b', 'yaml'), { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor: new Redactor(Buffer.alloc(32)) }).legacyFingerprint?.() as string;
@@ -117,7 +117,14 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       const before = e.writes();
       const again = await e.run('reconcile');
       expect(again.stdout).toMatch(/pull request #1 unchanged/);
-      expect(e.writes()).toBe(before);
+      // One write: the description, now with the new fingerprint. No push, no comment.
+      expect(e.gh.requests.filter((r) => r.method !== 'GET').slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /repos/acme/lb-config/pulls/1']);
+      const [pr] = e.gh.pulls();
+      expect(pr?.body).toContain(`"fingerprint":"${v2}"`);
+      expect(pr?.comments).toHaveLength(0);
+      const after = e.writes();
+      expect((await e.run('reconcile')).stdout).toMatch(/pull request #1 unchanged/);
+      expect(e.writes()).toBe(after);
       expect((await e.events()).map((x) => x.type)).toEqual(['drift.detected', 'pr.opened']);
     });
 

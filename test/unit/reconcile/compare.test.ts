@@ -16,8 +16,8 @@ const tree = (root: TreeValue): ConfigTree => ({ format: 'yaml', root, lines: ne
  * where the changes are in the order the trees are walked (compareTrees' order, then the empty
  * pools), each with only its approved, file, kind, live, path and scope.
  */
-function definedFingerprint(approved: ConfigTree, live: ConfigTree, redactor: Redactor): string {
-  const found = [...compareTrees(approved, live, { rules: [], ignore: [], redactor }), ...emptyPoolFindings(approved.root, live.root, 'config')];
+function definedFingerprint(approved: ConfigTree, live: ConfigTree, redactor: Redactor, findings: readonly object[] = []): string {
+  const found = [...compareTrees(approved, live, { rules: [], ignore: [], redactor }), ...emptyPoolFindings(approved.root, live.root, 'config'), ...findings];
   const kept = new Set(['approved', 'file', 'kind', 'live', 'path', 'scope']);
   const stripped = found.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => kept.has(k))));
   return createHash('sha256').update(canonicalJson({ changes: stripped, content: null })).digest('hex').slice(0, 16);
@@ -128,16 +128,19 @@ describe('compareConfigs: fingerprint v2 and the one before it', () => {
     const pools = (weight: number, algorithm: string): TreeValue => ({ backends: Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`p${i}`, { algorithm: i === 650 ? algorithm : 'roundrobin', servers: servers(weight) }])) });
     const lines = new Map(Array.from({ length: 700 }, (_, i) => [`backends.p${i}.algorithm`, i + 1]));
     const [approved, live] = [{ ...tree(pools(1, 'roundrobin')), vocabulary, lines }, { ...tree(pools(2, 'random')), vocabulary, lines }];
-    const c = compareConfigs(approved, live, { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor });
-    expect(c.changes).toHaveLength(2101);
+    // A provider's finding with an empty summary, rated low: last, past the detailed ones.
+    const findings = [{ path: 'backends.p1.servers.s0.log', kind: 'changed' as const, approved: 'x', live: 'y', scope: 'process' as const, severity: 'low' as const, summary: '' }];
+    const c = compareConfigs(approved, live, { rules: DEFAULT_SEVERITY_RULES, ignore: [], redactor, findings });
+    expect(c.changes).toHaveLength(2102);
+    expect(c.changes[2101]).toMatchObject({ scope: 'process', summary: '' });
     expect(c.severity).toBe('critical');
     // Most severe first: the algorithm, then the 2,100 weights (high).
     expect(c.changes[0]).toMatchObject({ path: 'backends.p650.algorithm', severity: 'critical', line: 651, summary: 'backend p650: balance roundrobin -> random' });
-    expect(c.changes.slice(1).every((x) => x.severity === 'high')).toBe(true);
+    expect(c.changes.slice(1, 2101).every((x) => x.severity === 'high')).toBe(true);
     expect(c.changes.slice(0, DETAILED).every((x) => typeof x.summary === 'string')).toBe(true);
-    expect(c.changes.slice(DETAILED).some((x) => x.summary !== undefined || x.line !== undefined)).toBe(false);
+    expect(c.changes.slice(DETAILED, 2101).some((x) => x.summary !== undefined || x.line !== undefined)).toBe(false);
     expect(c.changes[DETAILED - 1]?.summary).toMatch(/^backend p\d+: server s\d weight 1 -> 2$/);
-    expect(c.fingerprint).toBe(definedFingerprint(approved, live, redactor));
+    expect(c.fingerprint).toBe(definedFingerprint(approved, live, redactor, findings));
     expect(c.legacyFingerprint?.()).toBe(legacyFingerprint(c.changes, vocabulary));
   });
 });
