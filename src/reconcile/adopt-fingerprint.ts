@@ -1,8 +1,6 @@
 import type { TargetState } from '../history/target-state.js';
 import type { Comparison } from './compare.js';
-
-/** The fingerprint scheme this version writes (see FINGERPRINT_KEYS in compare.ts). */
-export const FINGERPRINT_VERSION = 2;
+import { FINGERPRINT_VERSION } from './fingerprint.js';
 
 /**
  * Pure: the state a check starts from, with fingerprints that an older driftwarden wrote for

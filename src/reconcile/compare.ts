@@ -142,13 +142,9 @@ export function compareConfigs(approved: ConfigTree, live: ConfigTree, input: Co
 function detailed(found: Change[], extra: Change[], approved: ConfigTree, live: ConfigTree, describe: (c: Change) => string): Change[] {
   const buckets: Change[][] = [[], ...SEVERITIES.map(() => [])];
   for (const c of found) (buckets[severityRank(c.severity) + 1] as Change[]).push(c);
-  // Findings are copied (they may be the provider's) and keep the line they came with.
-  const findings = new Set<Change>();
-  for (const c of extra) {
-    const copy = { ...c };
-    findings.add(copy);
-    (buckets[severityRank(c.severity) + 1] as Change[]).push(copy);
-  }
+  // Findings (copies made by compareConfigs) keep the line they came with.
+  const findings = new Set<Change>(extra);
+  for (const c of extra) (buckets[severityRank(c.severity) + 1] as Change[]).push(c);
   const out = ([] as Change[]).concat(...buckets);
   for (let i = 0; i < out.length && i < DETAILED; i++) {
     const c = out[i] as Change;

@@ -9,6 +9,8 @@ import { canonicalJson, canonicalJsonWithout, hasSharedJson } from '../diff/tree
  * In code-unit order, as canonicalJson writes them.
  */
 const FINGERPRINT_KEYS = ['approved', 'file', 'kind', 'live', 'path', 'scope'] as const;
+/** The fingerprint scheme fingerprintOf writes (stored with a target's state: see adoptFingerprint). */
+export const FINGERPRINT_VERSION = 2;
 /** What the fingerprint covered before v2 (and in severity order). */
 const LEGACY_KEYS = [...FINGERPRINT_KEYS, 'severity', 'summary'] as const;
 const CHANGE_KEYS: ReadonlySet<string> = new Set([...LEGACY_KEYS, 'line']);
