@@ -68,9 +68,18 @@ export class GitSource {
     }).env(this.env);
   }
 
-  /** Whether a clone exists (an earlier pass fetched): then a fetch starts without `git init`. */
+  /**
+   * Whether a clone exists: an earlier fetch finished (it writes `fetched-at` last). Then a fetch
+   * starts without `git init`. A first fetch killed part way (the command ended, the process
+   * died) may leave a repository that `git init` had not finished: the next one runs `git init`
+   * again, which completes it.
+   */
   cloned(): boolean {
-    return existsSync(join(this.gitDir, 'HEAD'));
+    return existsSync(this.fetchedFile) && existsSync(join(this.gitDir, 'HEAD'));
+  }
+
+  private get fetchedFile(): string {
+    return join(this.options.cacheDir, 'fetched-at');
   }
 
   get branchRef(): string {
@@ -119,7 +128,7 @@ export class GitSource {
   }
 
   private async fetchNow(fetching: () => void, signal: AbortSignal): Promise<GitState> {
-    const fetchedFile = join(this.options.cacheDir, 'fetched-at');
+    const { fetchedFile } = this;
     const run = { env: this.env, timeoutMs: this.options.timeoutMs ?? 60_000, signal };
     try {
       const refspecs = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -147,6 +147,19 @@ describe('driftwarden check', () => {
     const run = await cli('--config', s.config, 'check');
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/error: cannot fetch .*approved and no earlier fetch exists/);
+  });
+
+  it('recovers from a first fetch killed while git init ran (a repository with only HEAD)', async () => {
+    const s = setup();
+    expect((await cli('--config', s.config, 'check')).code).toBe(0);
+    // What a kill part way through the first `git init` leaves: HEAD, and nothing else; no fetch recorded.
+    const [cache] = readdirSync(join(s.dir, '.driftwarden', 'git')).map((id) => join(s.dir, '.driftwarden', 'git', id));
+    const repo = join(cache as string, 'repo.git');
+    for (const entry of readdirSync(repo)) if (entry !== 'HEAD') rmSync(join(repo, entry), { recursive: true, force: true });
+    rmSync(join(cache as string, 'fetched-at'));
+    const run = await cli('--config', s.config, 'check');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
   });
 
   it('honours ignore globs and user severity rules from the config', async () => {
