@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeableCount, changedModel, ODD_LAYOUT, pathologicalModel, poolModel, renderHaproxy, renderNginx } from './lib/compare-generate.mjs';
 import { displayDiff, forgetParses, semanticCheck } from './lib/compare-pipeline.mjs';
-import { diffU, fmt, stats, timed } from './lib/compare-measure.mjs';
+import { diffU, fmt, stats, timed, wordFloor } from './lib/compare-measure.mjs';
 
 const args = parseArgs(process.argv.slice(2), { repeats: 7, pools: 5000, servers: 4 });
 const GOAL_ONE_PERCENT = 1.5;
@@ -78,6 +78,7 @@ async function runCase(kind, name, approved, live, changed, dir) {
   const repeat = [];
   const diff = [];
   const display = [];
+  const floor = [];
   let comparison;
   let shown;
   for (let r = 0; r < args.repeats; r++) {
@@ -87,6 +88,7 @@ async function runCase(kind, name, approved, live, changed, dir) {
     repeat.push(again.ms);
     comparison = again.value;
     diff.push(diffU(a, b));
+    floor.push((await timed(() => wordFloor(a, b))).ms);
     const d = await timed(() => displayDiff(kind, comparison));
     display.push(d.ms);
     shown = d.value;
@@ -103,9 +105,11 @@ async function runCase(kind, name, approved, live, changed, dir) {
     repeat: stats(repeat),
     first: stats(first),
     diffU: stats(diff),
+    floor: stats(floor),
     display: { ...stats(display), kind: shown.kind, ...(shown.kind === 'too-large' ? { reason: shown.reason } : {}) },
     ratio: stats(repeat).median / stats(diff).median,
     firstRatio: stats(first).median / stats(diff).median,
+    floorRatio: stats(floor).median / stats(diff).median,
   };
 }
 
@@ -135,10 +139,10 @@ function goalsOf(results, timing, ratio, label) {
 }
 
 function printTable(results) {
-  const head = ['provider', 'case', 'lines', 'changed', 'changes', 'check med', 'min', 'max', 'first check', 'diff -u med', 'ratio', 'first ratio', 'display diff', 'shown'];
+  const head = ['provider', 'case', 'lines', 'changed', 'changes', 'check med', 'min', 'max', 'first check', 'diff -u med', 'ratio', 'first ratio', 'word floor', 'display diff', 'shown'];
   const rows = results.map((r) => [
     r.provider, r.case, r.lines, r.changedLines, r.changes, fmt(r.repeat.median), fmt(r.repeat.min), fmt(r.repeat.max), fmt(r.first.median),
-    fmt(r.diffU.median), `${r.ratio.toFixed(2)}x`, `${r.firstRatio.toFixed(2)}x`, fmt(r.display.median), r.display.kind,
+    fmt(r.diffU.median), `${r.ratio.toFixed(2)}x`, `${r.firstRatio.toFixed(2)}x`, `${r.floorRatio.toFixed(2)}x`, fmt(r.display.median), r.display.kind,
   ].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -150,6 +154,7 @@ const diffVersion = execFileSync('diff', ['--version'], { encoding: 'utf8' }).sp
 console.log(`driftwarden compare bench: ${args.pools} pools x ${args.servers} servers, median of ${args.repeats} (+1 warm-up), Node ${process.version}, ${diffVersion}; times in ms`);
 console.log('check = what check-target.ts does in process for a target in mode alert: read both texts, narrow both to the blocks that differ, parse both (byte-equal HAProxy texts: no parse), hashes, compareConfigs');
 console.log('check = the same pair checked again (a service pass: sections parsed before are reused); first check = every parsed section forgotten first');
+console.log('word floor = Node reading both files and cutting every line into words, nothing else (bench/lib/compare-measure.mjs wordFloor), against diff -u: the least any in-process parse of the pair costs');
 console.log('display diff = the capped unified diff of `driftwarden diff` (not part of a check)\n');
 const dir = mkdtempSync(join(tmpdir(), 'dw-compare-'));
 try {

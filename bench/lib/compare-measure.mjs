@@ -1,6 +1,6 @@
 // Timing helpers for bench/compare.mjs: wall-clock samples and their median, min and max.
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /** Milliseconds one call of an (async) function takes, and what it returned. */
@@ -27,6 +27,36 @@ export function diffU(a, b) {
   } finally {
     closeSync(devNull);
   }
+}
+
+/**
+ * The least any parser of both files does: read them and cut every line into words (blanks
+ * separate words, `#` ends a line), building nothing else: no tree, no comparison. What this
+ * costs in Node, against `diff -u`, bounds from below what any in-process semantic check of the
+ * same pair can cost (a reference for the ratios, not a goal). Returns the number of words.
+ */
+export function wordFloor(a, b) {
+  let words = 0;
+  for (const file of [a, b]) {
+    const text = readFileSync(file, 'utf8');
+    const row = [];
+    for (let i = 0; i < text.length; ) {
+      let end = text.indexOf('\n', i);
+      if (end === -1) end = text.length;
+      row.length = 0;
+      for (let j = i; j < end; ) {
+        let c = text.charCodeAt(j);
+        while (j < end && (c === 32 || c === 9)) c = text.charCodeAt(++j);
+        if (j >= end || c === 35) break;
+        const start = j;
+        while (j < end && (c = text.charCodeAt(j)) !== 32 && c !== 9) j++;
+        row.push(text.slice(start, j));
+      }
+      words += row.length;
+      i = end + 1;
+    }
+  }
+  return words;
 }
 
 export function stats(samples) {
