@@ -256,6 +256,101 @@ describe('FakeGitHub', () => {
     expect(fake.violations[1]).toMatch(/no such operation/);
   }, 20_000);
 
+  it('check runs: create with annotations, list for the ref by name, update appends annotations, list annotations', async () => {
+    const o = client('tok');
+    const sha = git('rev-parse', 'driftwarden/edge');
+    const note = (line: number, message: string) => ({ path: 'lb/haproxy.cfg', start_line: line, end_line: line, annotation_level: 'warning' as const, message });
+    const created = await o.rest.checks.create({
+      owner,
+      repo,
+      name: 'driftwarden/drift',
+      head_sha: sha,
+      status: 'in_progress',
+      external_id: 'edge',
+      output: { title: 'Drift found', summary: 'two lines differ', annotations: [note(1, 'maxconn changed'), note(2, 'timeout changed')] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.data).toMatchObject({ name: 'driftwarden/drift', head_sha: sha, status: 'in_progress', conclusion: null, external_id: 'edge' });
+    expect(created.data.output.annotations_count).toBe(2);
+    await o.rest.checks.create({ owner, repo, name: 'other-check', head_sha: sha, conclusion: 'success' });
+
+    const listed = await o.rest.checks.listForRef({ owner, repo, ref: sha, check_name: 'driftwarden/drift' });
+    expect(listed.data.total_count).toBe(1);
+    expect(listed.data.check_runs.map((c) => c.id)).toEqual([created.data.id]);
+    expect((await o.rest.checks.listForRef({ owner, repo, ref: sha })).data.total_count).toBe(2);
+
+    const updated = await o.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: created.data.id,
+      conclusion: 'failure',
+      output: { title: 'Drift found', summary: 'three lines differ', annotations: [note(3, 'server added')] },
+    });
+    expect(updated.data).toMatchObject({ status: 'completed', conclusion: 'failure', output: { summary: 'three lines differ', annotations_count: 3 } });
+    expect(updated.data.completed_at).toBeTruthy();
+
+    const annotations = await o.rest.checks.listAnnotations({ owner, repo, check_run_id: created.data.id });
+    expect(annotations.data.map((a) => a.message)).toEqual(['maxconn changed', 'timeout changed', 'server added']);
+    const firstPage = await o.rest.checks.listAnnotations({ owner, repo, check_run_id: created.data.id, per_page: 2 });
+    expect(firstPage.data).toHaveLength(2);
+    expect(firstPage.headers.link).toContain('rel="next"');
+    expect(await o.paginate(o.rest.checks.listAnnotations, { owner, repo, check_run_id: created.data.id, per_page: 2 })).toHaveLength(3);
+
+    const [run, other] = fake.checkRuns();
+    expect(run).toMatchObject({ id: created.data.id, name: 'driftwarden/drift', head_sha: sha, status: 'completed', conclusion: 'failure', external_id: 'edge' });
+    expect(run?.output.annotations_count).toBe(3);
+    expect(run?.annotations.map((a) => a.start_line)).toEqual([1, 2, 3]);
+    expect(other).toMatchObject({ name: 'other-check', status: 'completed', conclusion: 'success' });
+    const writes = fake.requests.filter((r) => r.method !== 'GET' && r.path.includes('/check-runs'));
+    expect(writes.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 201', 'POST 201', 'PATCH 200']);
+    expect(fake.violations).toEqual([]);
+  }, 30_000);
+
+  it('check runs: more than 50 annotations in one request is a 422, as on GitHub, and changes nothing', async () => {
+    const o = client('tok');
+    const sha = git('rev-parse', 'main');
+    const notes = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ path: 'lb/haproxy.cfg', start_line: i + 1, end_line: i + 1, annotation_level: 'notice' as const, message: `line ${i + 1}` }));
+    const tooMany = await status(o.rest.checks.create({ owner, repo, name: 'drift', head_sha: sha, output: { title: 't', summary: 's', annotations: notes(51) } }));
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.message).toContain('No more than 50 items are allowed; 51 were supplied.');
+    expect(fake.checkRuns()).toEqual([]);
+
+    const ok = await o.rest.checks.create({ owner, repo, name: 'drift', head_sha: sha, output: { title: 't', summary: 's', annotations: notes(50) } });
+    expect(ok.data.output.annotations_count).toBe(50);
+    const tooManyMore = await status(o.rest.checks.update({ owner, repo, check_run_id: ok.data.id, output: { summary: 's', annotations: notes(51) } }));
+    expect(tooManyMore.status).toBe(422);
+    expect(fake.checkRuns()[0]?.annotations).toHaveLength(50);
+
+    // Both refused requests break GitHub's description (maxItems 50), so the fake flags them too.
+    expect(fake.violations).toHaveLength(2);
+    expect(fake.violations[0]).toMatch(/checks\/create.*annotations must NOT have more than 50 items/);
+    expect(fake.violations[1]).toMatch(/checks\/update.*annotations must NOT have more than 50 items/);
+    fake.violations.length = 0;
+    expect(fake.violations).toEqual([]);
+  }, 30_000);
+
+  it('issue comments: create, update (body and updated_at change), list shows the one comment', async () => {
+    const o = client('tok');
+    await o.rest.pulls.create({ owner, repo, head: `${owner}:driftwarden/edge`, base: 'main', title: 'drift: edge' });
+    const created = await o.rest.issues.createComment({ owner, repo, issue_number: 1, body: 'first' });
+    const updated = await o.rest.issues.updateComment({ owner, repo, comment_id: created.data.id, body: 'second' });
+    expect(updated.status).toBe(200);
+    expect(updated.data).toMatchObject({ id: created.data.id, body: 'second', created_at: created.data.created_at });
+    expect(updated.data.updated_at > created.data.updated_at).toBe(true);
+
+    const listed = await o.rest.issues.listComments({ owner, repo, issue_number: 1, per_page: 1 });
+    expect(listed.data.map((c) => [c.id, c.body])).toEqual([[created.data.id, 'second']]);
+    expect(listed.headers.link).toBeUndefined();
+    expect(fake.comments(1)).toEqual([
+      { id: created.data.id, user: 'driftwarden[bot]', body: 'second', created_at: created.data.created_at, updated_at: updated.data.updated_at },
+    ]);
+
+    expect((await status(o.rest.issues.updateComment({ owner, repo, comment_id: 42, body: 'x' }))).status).toBe(404);
+    expect(fake.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([200, 404]);
+    expect(fake.violations).toEqual([]);
+  }, 30_000);
+
   it('checks response bodies against the schema, honouring nullable', () => {
     const spec = gitHubSpec();
     const op = spec.operation('git/create-commit');

@@ -332,3 +332,98 @@ export function gitRef(site: Site, ref: string, sha: string, type: string) {
 export function errorBody(message: string, status: number, docs = 'https://docs.github.com/rest', errors?: unknown[]) {
   return { message, ...(errors ? { errors } : {}), documentation_url: docs, status: String(status) };
 }
+
+/** The GitHub App a bot login (`name[bot]`) stands for: the app of its check runs. */
+export function githubApp(site: Site, login: string, createdAt: string) {
+  const slug = login.replace(/\[bot\]$/, '');
+  const id = stableId('app', slug);
+  return {
+    id,
+    slug,
+    node_id: nodeId('A', id),
+    client_id: `Iv1.${id.toString(16).padStart(16, '0')}`,
+    owner: user(site, site.owner),
+    name: slug,
+    description: null,
+    external_url: `${HTML_BASE}/apps/${encodeURIComponent(slug)}`,
+    html_url: `${HTML_BASE}/apps/${encodeURIComponent(slug)}`,
+    created_at: createdAt,
+    updated_at: createdAt,
+    permissions: { checks: 'write', contents: 'write', issues: 'write', metadata: 'read', pull_requests: 'write' },
+    events: [],
+  };
+}
+
+export type CheckStatus = 'queued' | 'in_progress' | 'completed';
+export type CheckConclusion = 'action_required' | 'cancelled' | 'failure' | 'neutral' | 'success' | 'skipped' | 'timed_out';
+
+/** A check-run annotation as GitHub stores and lists it (schema `check-annotation`). */
+export interface CheckAnnotationRecord {
+  path: string;
+  blob_href: string;
+  start_line: number;
+  end_line: number;
+  start_column: number | null;
+  end_column: number | null;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  title: string | null;
+  message: string;
+  raw_details: string | null;
+}
+
+/** What the fake knows about a check run; turned into GitHub's object by checkRun. */
+export interface CheckRunRecord {
+  id: number;
+  name: string;
+  headSha: string;
+  status: CheckStatus;
+  conclusion: CheckConclusion | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  /** As given; GitHub answers with the app's homepage when there is none. */
+  detailsUrl: string | null;
+  externalId: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  annotations: CheckAnnotationRecord[];
+}
+
+/** A minimal pull request, as inside a check run (schema `pull-request-minimal`). */
+export function pullMinimal(site: Site, p: PullRecord) {
+  const api = `${site.api}/repos/${site.owner}/${site.repo}`;
+  const repo = { id: stableId('repo', `${site.owner}/${site.repo}`), url: api, name: site.repo };
+  return {
+    id: p.id,
+    number: p.number,
+    url: `${api}/pulls/${p.number}`,
+    head: { ref: p.head, sha: p.headSha, repo },
+    base: { ref: p.base, sha: p.baseSha, repo },
+  };
+}
+
+export function checkRun(site: Site, c: CheckRunRecord, app: ReturnType<typeof githubApp>, pulls: ReturnType<typeof pullMinimal>[]) {
+  const api = `${site.api}/repos/${site.owner}/${site.repo}`;
+  return {
+    id: c.id,
+    head_sha: c.headSha,
+    node_id: nodeId('CR', c.id),
+    external_id: c.externalId,
+    url: `${api}/check-runs/${c.id}`,
+    html_url: `${HTML_BASE}/${site.owner}/${site.repo}/runs/${c.id}`,
+    details_url: c.detailsUrl ?? app.external_url,
+    status: c.status,
+    conclusion: c.conclusion,
+    started_at: c.startedAt,
+    completed_at: c.completedAt,
+    output: {
+      title: c.output.title,
+      summary: c.output.summary,
+      text: c.output.text,
+      annotations_count: c.annotations.length,
+      annotations_url: `${api}/check-runs/${c.id}/annotations`,
+    },
+    name: c.name,
+    check_suite: { id: stableId('check-suite', `${app.id}:${c.headSha}`) },
+    app,
+    pull_requests: pulls,
+  };
+}

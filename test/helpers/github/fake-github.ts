@@ -1,7 +1,7 @@
 /**
  * A local stand-in for the part of GitHub's REST API that driftwarden uses: the Git data API
- * (writing real objects into a real bare repository), pull requests, and their comments and
- * labels. Every request and response is checked against GitHub's published OpenAPI description;
+ * (writing real objects into a real bare repository), pull requests, their comments and labels,
+ * and check runs with their annotations. Every request and response is checked against GitHub's published OpenAPI description;
  * whatever does not match lands in `violations`.
  *
  * Serves on 127.0.0.1 only. Git work is synchronous, so requests are handled one at a time.
@@ -10,14 +10,21 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  checkRun,
   errorBody,
+  githubApp,
   gitRef,
   issueComment,
   label,
   pullFull,
+  pullMinimal,
   pullSimple,
   timestamp,
   user,
+  type CheckAnnotationRecord,
+  type CheckConclusion,
+  type CheckRunRecord,
+  type CheckStatus,
   type CommentRecord,
   type PullContext,
   type PullRecord,
@@ -62,11 +69,36 @@ export interface FakeMatch {
   pathIncludes?: string;
 }
 
+/** An issue comment (on a pull request) as a test sees it. */
 export interface FakeComment {
   id: number;
   user: string;
   body: string;
+  created_at: string;
+  updated_at: string;
 }
+
+/** An annotation of a check run, as GitHub stores and lists it. */
+export type FakeCheckRunAnnotation = CheckAnnotationRecord;
+
+/** A check run as a test sees it; `annotations` are all of them, in the order they were added. */
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: CheckStatus;
+  conclusion: CheckConclusion | null;
+  started_at: string | null;
+  completed_at: string | null;
+  output: { title: string | null; summary: string | null; text: string | null; annotations_count: number };
+  /** As GitHub answers it: the app's homepage when none was given. */
+  details_url: string;
+  external_id: string | null;
+  annotations: FakeCheckRunAnnotation[];
+}
+
+/** The Checks API takes at most this many annotations in one request. */
+export const MAX_ANNOTATIONS_PER_REQUEST = 50;
 
 /** A pull request as a test sees it. */
 export interface FakePull {
@@ -149,6 +181,8 @@ interface Route {
   /** Matches what follows `/repos/{owner}/{repo}`. */
   pattern: RegExp;
   handler: (ctx: Ctx) => Reply;
+  /** GitHub's own wording for why a request that breaks the description is invalid, when known. */
+  invalid?: (body: unknown) => string | undefined;
 }
 
 const RATE_LIMIT = 5000;
@@ -179,6 +213,8 @@ export class FakeGitHub {
   private readonly labelColors = new Map<string, string>();
   private nextNumber = 1;
   private nextCommentId = 1_000_001;
+  private readonly checkRunRecords: CheckRunRecord[] = [];
+  private nextCheckRunId = 4_000_000_001;
   private rateUsed = 0;
   private readonly rateReset = Math.floor(Date.now() / 1000) + 3600;
   private readonly createdAt = timestamp(new Date(Date.now() - 86_400_000));
@@ -187,7 +223,13 @@ export class FakeGitHub {
   constructor(private readonly options: FakeGitHubOptions) {
     this.git = new BareRepo(options.bareRepo);
     this.login = options.login ?? 'driftwarden[bot]';
-    const r = (op: OperationId, method: string, pattern: RegExp, handler: (ctx: Ctx) => Reply): Route => ({ op, method, pattern, handler });
+    const r = (op: OperationId, method: string, pattern: RegExp, handler: (ctx: Ctx) => Reply, invalid?: Route['invalid']): Route => ({
+      op,
+      method,
+      pattern,
+      handler,
+      ...(invalid ? { invalid } : {}),
+    });
     this.routes = [
       r('git/create-blob', 'POST', /^\/git\/blobs$/, (c) => this.createBlob(c)),
       r('git/create-tree', 'POST', /^\/git\/trees$/, (c) => this.createTree(c)),
@@ -208,6 +250,11 @@ export class FakeGitHub {
       r('issues/list-comments', 'GET', /^\/issues\/(\d+)\/comments$/, (c) => this.listComments(c)),
       r('issues/add-labels', 'POST', /^\/issues\/(\d+)\/labels$/, (c) => this.addLabels(c)),
       r('issues/list-labels-on-issue', 'GET', /^\/issues\/(\d+)\/labels$/, (c) => this.listLabels(c)),
+      r('issues/update-comment', 'PATCH', /^\/issues\/comments\/(\d+)$/, (c) => this.updateComment(c)),
+      r('checks/create', 'POST', /^\/check-runs$/, (c) => this.createCheckRun(c), tooManyAnnotations),
+      r('checks/update', 'PATCH', /^\/check-runs\/(\d+)$/, (c) => this.updateCheckRun(c), tooManyAnnotations),
+      r('checks/list-annotations', 'GET', /^\/check-runs\/(\d+)\/annotations$/, (c) => this.listAnnotations(c)),
+      r('checks/list-for-ref', 'GET', /^\/commits\/(.+)\/check-runs$/, (c) => this.listCheckRunsForRef(c)),
     ];
   }
 
@@ -240,6 +287,30 @@ export class FakeGitHub {
   /** Snapshots of the pull requests, oldest first. */
   pulls(): FakePull[] {
     return this.pullRecords.map((p) => this.snapshot(p));
+  }
+
+  /** Snapshots of the comments on pull request `issueNumber`, oldest first. Throws when there is no such PR. */
+  comments(issueNumber: number): FakeComment[] {
+    const p = this.pullRecords.find((x) => x.number === issueNumber);
+    if (!p) throw new Error(`no pull request #${issueNumber}`);
+    return p.comments.map((c) => commentSnapshot(c));
+  }
+
+  /** Snapshots of the check runs, oldest first, each with all its annotations. */
+  checkRuns(): FakeCheckRun[] {
+    return this.checkRunRecords.map((c) => ({
+      id: c.id,
+      name: c.name,
+      head_sha: c.headSha,
+      status: c.status,
+      conclusion: c.conclusion,
+      started_at: c.startedAt,
+      completed_at: c.completedAt,
+      output: { ...c.output, annotations_count: c.annotations.length },
+      details_url: c.detailsUrl ?? this.app.external_url,
+      external_id: c.externalId,
+      annotations: c.annotations.map((a) => ({ ...a })),
+    }));
   }
 
   /**
@@ -374,7 +445,13 @@ export class FakeGitHub {
         {
           status: 403,
           body: errorBody('Resource not accessible by integration', 403, op.docsUrl),
-          headers: { 'x-accepted-github-permissions': route.op.startsWith('git/') ? 'contents=write' : 'pull_requests=write; issues=write' },
+          headers: {
+            'x-accepted-github-permissions': route.op.startsWith('git/')
+              ? 'contents=write'
+              : route.op.startsWith('checks/')
+                ? 'checks=write'
+                : 'pull_requests=write; issues=write',
+          },
         },
         op,
         true,
@@ -382,7 +459,8 @@ export class FakeGitHub {
     }
     if (badJson) return send({ status: 400, body: errorBody('Problems parsing JSON', 400, op.docsUrl) }, op, true);
     if (problems.length) {
-      return send({ status: 422, body: errorBody(`Invalid request.\n\n${problems.join('\n')}`, 422, op.docsUrl) }, op, true);
+      const why = route.invalid?.(body) ?? problems.join('\n');
+      return send({ status: 422, body: errorBody(`Invalid request.\n\n${why}`, 422, op.docsUrl) }, op, true);
     }
 
     let reply: Reply;
@@ -470,7 +548,7 @@ export class FakeGitHub {
       labels: [...p.labels],
       requestedReviewers: [...p.requestedReviewers],
       requestedTeams: [...p.requestedTeams],
-      comments: p.comments.map((c) => ({ id: c.id, user: c.user, body: c.body })),
+      comments: p.comments.map((c) => commentSnapshot(c)),
     };
   }
 
@@ -910,6 +988,22 @@ export class FakeGitHub {
     return { status: 200, headers: page.headers, body: page.items.map((c) => issueComment(this.site, p.number, c)) };
   }
 
+  private updateComment(ctx: Ctx): Reply {
+    const id = Number(ctx.params[0]);
+    let found: { p: PullRecord; c: CommentRecord } | undefined;
+    for (const p of this.pullRecords) {
+      const c = p.comments.find((x) => x.id === id);
+      if (c) found = { p, c };
+    }
+    if (!found) this.notFound(ctx);
+    const { p, c } = found;
+    c.body = (ctx.body as { body: string }).body;
+    // Timestamps are to the second: an edit within the second of the last one still moves updated_at.
+    const now = timestamp();
+    c.updatedAt = now > c.updatedAt ? now : timestamp(new Date(Date.parse(c.updatedAt) + 1000));
+    return { status: 200, body: issueComment(this.site, p.number, c) };
+  }
+
   private addLabels(ctx: Ctx): Reply {
     const p = this.pull(ctx);
     const raw = ctx.body as { labels?: (string | { name: string })[] } | (string | { name: string })[] | undefined;
@@ -930,6 +1024,192 @@ export class FakeGitHub {
     const page = this.paginate(ctx, p.labels);
     return { status: 200, headers: page.headers, body: page.items.map((n) => label(this.site, n, this.labelColors.get(n) ?? 'ededed')) };
   }
+
+  // ---------------------------------------------------------------- check runs
+
+  /** The GitHub App the token acts as (the app of the check runs). */
+  private get app() {
+    return githubApp(this.site, this.login, this.createdAt);
+  }
+
+  private checkRunReply(c: CheckRunRecord) {
+    // GitHub lists the open pull requests whose head is the checked commit.
+    const pulls = this.pullRecords.filter((p) => p.state === 'open' && this.refresh(p).headSha === c.headSha);
+    return checkRun(this.site, c, this.app, pulls.map((p) => pullMinimal(this.site, p)));
+  }
+
+  private checkRunRecord(ctx: Ctx): CheckRunRecord {
+    const id = Number(ctx.params[0]);
+    return this.checkRunRecords.find((c) => c.id === id) ?? this.notFound(ctx);
+  }
+
+  /** The annotations of a request, as GitHub stores them (at most 50 in one request). */
+  private annotationsFrom(ctx: Ctx, headSha: string, output: CheckRunInput['output']): CheckAnnotationRecord[] {
+    const why = tooManyAnnotations(ctx.body);
+    if (why) this.fail(422, `Invalid request.\n\n${why}`, ctx);
+    return (output?.annotations ?? []).map((a) => ({
+      path: a.path,
+      blob_href: `${HTML_BASE}/${this.options.owner}/${this.options.repo}/blob/${headSha}/${a.path}`,
+      start_line: a.start_line,
+      end_line: a.end_line,
+      start_column: a.start_column ?? null,
+      end_column: a.end_column ?? null,
+      annotation_level: a.annotation_level,
+      title: a.title ?? null,
+      message: a.message,
+      raw_details: a.raw_details ?? null,
+    }));
+  }
+
+  /**
+   * Status, conclusion and completed_at as GitHub works them out: a conclusion completes the run;
+   * `completed` (or a completed_at) without a conclusion is refused; only GitHub sets `stale`.
+   */
+  private settle(ctx: Ctx, c: CheckRunRecord, input: CheckRunInput, now: string): void {
+    if (input.conclusion === 'stale') this.fail(422, 'Invalid request.\n\nThe conclusion "stale" can only be set by GitHub.', ctx);
+    if (input.conclusion !== undefined) {
+      c.conclusion = input.conclusion;
+      c.status = 'completed';
+      c.completedAt = input.completed_at ? timestamp(new Date(input.completed_at)) : now;
+      return;
+    }
+    if (input.status === 'completed' || input.completed_at !== undefined) {
+      if (c.conclusion === null) this.fail(422, `Invalid request.\n\n"conclusion" wasn't supplied.`, ctx);
+      c.status = 'completed';
+      if (input.completed_at !== undefined) c.completedAt = timestamp(new Date(input.completed_at));
+      return;
+    }
+    if (input.status === 'queued' || input.status === 'in_progress') {
+      c.status = input.status;
+      c.conclusion = null;
+      c.completedAt = null;
+    }
+  }
+
+  private createCheckRun(ctx: Ctx): Reply {
+    const input = ctx.body as CheckRunInput & { name: string; head_sha: string };
+    if (this.git.objectType(input.head_sha) !== 'commit') this.fail(422, `No commit found for SHA: ${input.head_sha}`, ctx);
+    const now = timestamp();
+    const annotations = this.annotationsFrom(ctx, input.head_sha, input.output);
+    const c: CheckRunRecord = {
+      id: this.nextCheckRunId,
+      name: input.name,
+      headSha: input.head_sha,
+      status: 'queued',
+      conclusion: null,
+      startedAt: input.started_at ? timestamp(new Date(input.started_at)) : now,
+      completedAt: null,
+      detailsUrl: input.details_url ?? null,
+      externalId: input.external_id ?? null,
+      output: { title: input.output?.title ?? null, summary: input.output?.summary ?? null, text: input.output?.text ?? null },
+      annotations,
+    };
+    this.settle(ctx, c, { ...input, status: input.status ?? 'queued' }, now);
+    this.nextCheckRunId++;
+    this.checkRunRecords.push(c);
+    const body = this.checkRunReply(c);
+    return { status: 201, headers: { location: body.url }, body };
+  }
+
+  private updateCheckRun(ctx: Ctx): Reply {
+    const c = this.checkRunRecord(ctx);
+    const input = ctx.body as CheckRunInput;
+    const now = timestamp();
+    // Everything is checked before anything changes: a refused update leaves the run as it was.
+    const added = this.annotationsFrom(ctx, c.headSha, input.output);
+    const next: CheckRunRecord = { ...c, output: { ...c.output } };
+    this.settle(ctx, next, input, now);
+    if (input.name !== undefined) next.name = input.name;
+    if (input.details_url !== undefined) next.detailsUrl = input.details_url;
+    if (input.external_id !== undefined) next.externalId = input.external_id;
+    if (input.started_at !== undefined) next.startedAt = timestamp(new Date(input.started_at));
+    if (input.output) {
+      if (input.output.title !== undefined) next.output.title = input.output.title;
+      if (input.output.summary !== undefined) next.output.summary = input.output.summary;
+      if (input.output.text !== undefined) next.output.text = input.output.text;
+    }
+    // GitHub appends the annotations of each update to those the run already has.
+    Object.assign(c, next, { annotations: [...c.annotations, ...added] });
+    return { status: 200, body: this.checkRunReply(c) };
+  }
+
+  private listAnnotations(ctx: Ctx): Reply {
+    const c = this.checkRunRecord(ctx);
+    const page = this.paginate(ctx, c.annotations);
+    return { status: 200, headers: page.headers, body: page.items };
+  }
+
+  /** A commit SHA, or a branch or tag (`heads/x`, `tags/v1`, or a bare name), to the commit it names. */
+  private commitFor(ref: string): string | null {
+    if (/^[0-9a-f]{40}$/i.test(ref)) return this.git.objectType(ref.toLowerCase()) === 'commit' ? ref.toLowerCase() : null;
+    for (const full of [`refs/${ref}`, `refs/heads/${ref}`, `refs/tags/${ref}`]) {
+      if (!this.git.resolveRef(full)) continue;
+      const sha = this.git.tryGit(['rev-parse', '--verify', '--quiet', `${full}^{commit}`]);
+      if (sha) return sha.trim();
+    }
+    return null;
+  }
+
+  private listCheckRunsForRef(ctx: Ctx): Reply {
+    const ref = ctx.params[0] ?? '';
+    const sha = this.commitFor(ref) ?? this.fail(422, `No commit found for SHA: ${ref}`, ctx);
+    const name = ctx.query.get('check_name');
+    const status = ctx.query.get('status');
+    const appId = ctx.query.get('app_id');
+    const filter = ctx.query.get('filter') ?? 'latest';
+    // Newest first, as GitHub lists them.
+    let runs = this.checkRunRecords
+      .filter(
+        (c) =>
+          c.headSha === sha &&
+          (name === null || c.name === name) &&
+          (status === null || c.status === status) &&
+          (appId === null || Number(appId) === this.app.id),
+      )
+      .reverse();
+    // `latest` (the default): only the most recent run of each name.
+    if (filter === 'latest') runs = runs.filter((c, i) => runs.findIndex((o) => o.name === c.name) === i);
+    const page = this.paginate(ctx, runs);
+    return { status: 200, headers: page.headers, body: { total_count: runs.length, check_runs: page.items.map((c) => this.checkRunReply(c)) } };
+  }
+}
+
+/** What checks/create and checks/update take (as far as the fake keeps it). */
+interface CheckRunInput {
+  name?: string;
+  details_url?: string;
+  external_id?: string;
+  status?: CheckStatus | 'waiting' | 'requested' | 'pending';
+  started_at?: string;
+  conclusion?: CheckConclusion | 'stale';
+  completed_at?: string;
+  output?: {
+    title?: string;
+    summary?: string;
+    text?: string;
+    annotations?: {
+      path: string;
+      start_line: number;
+      end_line: number;
+      start_column?: number;
+      end_column?: number;
+      annotation_level: 'notice' | 'warning' | 'failure';
+      message: string;
+      title?: string;
+      raw_details?: string;
+    }[];
+  };
+}
+
+/** GitHub's message for more annotations in one request than the Checks API takes. */
+function tooManyAnnotations(body: unknown): string | undefined {
+  const list = (body as CheckRunInput | undefined)?.output?.annotations;
+  if (!Array.isArray(list) || list.length <= MAX_ANNOTATIONS_PER_REQUEST) return undefined;
+  return `No more than ${MAX_ANNOTATIONS_PER_REQUEST} items are allowed; ${list.length} were supplied.`;
+}
+
+function commentSnapshot(c: CommentRecord): FakeComment {
+  return { id: c.id, user: c.user, body: c.body, created_at: c.createdAt, updated_at: c.updatedAt };
 }
 
 function sameName(a: string | undefined, b: string): boolean {

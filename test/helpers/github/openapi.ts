@@ -29,9 +29,14 @@ export const OPERATION_IDS = [
   'pulls/request-reviewers',
   'issues/create-comment',
   'issues/list-comments',
+  'issues/update-comment',
   'issues/add-labels',
   'issues/list-labels-on-issue',
   'repos/create-or-update-file-contents',
+  'checks/create',
+  'checks/update',
+  'checks/list-for-ref',
+  'checks/list-annotations',
 ] as const;
 
 export type OperationId = (typeof OPERATION_IDS)[number];
