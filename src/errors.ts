@@ -71,6 +71,11 @@ export class UsageError extends DriftwardenError {
   readonly code = 'usage';
 }
 
+/** The traffic test could not run (a config it cannot rewrite safely, a balancer that would not start). */
+export class TrafficTestError extends DriftwardenError {
+  readonly code = 'traffic';
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

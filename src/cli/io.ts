@@ -43,7 +43,7 @@ export function printJson(io: Io, value: unknown): void {
 }
 
 /** Exit codes, after Terraform's -detailed-exitcode. */
-export const EXIT = { ok: 0, error: 1, drift: 2 } as const;
+export const EXIT = { ok: 0, error: 1, drift: 2, blocked: 3 } as const;
 
 /** Version of the `--json` shapes; bumped only on an incompatible change. */
 export const JSON_SCHEMA_VERSION = 1;

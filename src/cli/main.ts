@@ -3,6 +3,7 @@ import { ConfigurationError, DriftwardenError, errorMessage } from '../errors.js
 import { EXIT, printJson, processIo, type Io } from './io.js';
 import type { RevertOptions } from './revert.js';
 import type { RunOptions } from './run.js';
+import type { GateOptions } from './gate.js';
 
 // Each command's module is loaded when it runs: `--help` or `status` do not pay for octokit,
 // prom-client or the providers.
@@ -16,6 +17,7 @@ const reconcileCommand: typeof import('./reconcile.js').reconcileCommand = async
 const revertCommand: typeof import('./revert.js').revertCommand = async (...a) => (await import('./revert.js')).revertCommand(...a);
 const pauseCommand: typeof import('./pause.js').pauseCommand = async (...a) => (await import('./pause.js')).pauseCommand(...a);
 const resumeCommand: typeof import('./pause.js').resumeCommand = async (...a) => (await import('./pause.js')).resumeCommand(...a);
+const gateCommand: typeof import('./gate.js').gateCommand = async (...a) => (await import('./gate.js')).gateCommand(...a);
 const runCommand: typeof import('./run.js').runCommand = async (...a) => (await import('./run.js')).runCommand(...a);
 
 /** Builds the CLI. Each command file parses nothing itself and returns an exit code. */
@@ -100,6 +102,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--log-format <format>', 'json (one object per line) or pretty; default pretty on a terminal, json otherwise')
     .action((opts: RunOptions) => run(() => runCommand(io, global(), opts))());
+  program
+    .command('gate')
+    .description('check a change to the config repository before it merges: native validation, policy, traffic test, semantic diff; exit 0 pass, 3 blocked, 1 error')
+    .option('--base <ref>', 'what the change is compared with (default: origin/<PR base or git.branch>)')
+    .option('--head <ref>', 'the proposed commit', 'HEAD')
+    .option('--repo <path>', 'the config repository checkout (default: git.repo when local, else the current folder)')
+    .option('--all', 'check every target, not only those whose files changed')
+    .option('--github-check', 'publish the result as a check run with annotations and a pull request comment (updated, not duplicated)')
+    .option('--pr <number>', 'the pull request to comment on (default: from the GitHub Actions event)')
+    .option('--sha <commit>', 'the commit the check run belongs to (default: the pull request head, else --head)')
+    .option('--json', 'machine-readable output')
+    .action((opts: GateOptions) => run(() => gateCommand(io, global(), opts))());
   program
     .command('validate')
     .description('validate the config file and every target\'s approved file')

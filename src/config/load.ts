@@ -14,6 +14,7 @@ import { ParseCache } from './parse-cache.js';
 import { configSchemas, LISTEN, type ConfigSchemas } from './schema.js';
 import { zod } from './zod.js';
 import type { Config, Target } from './types.js';
+import type { PolicyRule } from '../gate/policy.js';
 
 type Path = (string | number)[];
 
@@ -84,6 +85,7 @@ function looksLikeConfig(value: unknown, file: string): value is Config {
     typeof c.revert?.windowMs === 'number' &&
     Array.isArray(c.severity) &&
     Array.isArray(c.notify) &&
+    Array.isArray(c.policy) &&
     typeof c.redact === 'object'
   );
 }
@@ -196,6 +198,7 @@ function buildConfig(data: object, file: string, locate: Locate): Config {
       backoffMaxMs: parseDurationMs(cfg.revert.backoffMax) as number,
     },
     redact: cfg.redact,
+    policy: cfg.policy as PolicyRule[],
     targets,
   };
 }

@@ -3,6 +3,7 @@ import type { z as Zod } from 'zod';
 import type { ZodApi } from './zod.js';
 import { parseDurationMs } from './duration.js';
 import { CHANGE_KINDS, SEVERITIES } from '../diff/severity.js';
+import { SERVER_STATES } from '../gate/policy.js';
 
 
 export const TARGET_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -49,6 +50,48 @@ export function configSchemas(z: ZodApi) {
     })
     .strict();
 
+  /** `driftwarden gate`: the traffic test (see gate/traffic.ts); `true` takes every default. */
+  const trafficTest = z
+    .object({
+      /** Requests sent through each frontend. */
+      requests: z.number().int().min(10).max(100_000).default(1_000),
+      /** How far (share of all requests, 0.05 = 5 points) a server may be from its promised share. */
+      tolerance: z.number().positive().max(1).default(0.05),
+      /** The busiest server of a pool may take at most this many times an even share of it. */
+      maxSkew: z.number().min(1).max(1_000).default(2),
+    })
+    .strict();
+  const gateSettings = z
+    .object({ traffic: z.union([z.boolean(), trafficTest]).default(false) })
+    .strict();
+
+  /** One rule of `policy:`, checked by `driftwarden gate` and shown in drift PRs (see gate/policy.ts). */
+  const policyRule = z
+    .object({
+      name: z.string().min(1),
+      /** Glob over target names, e.g. "prod-*" (default: every target). */
+      targets: z.string().min(1).optional(),
+      allow: z.object({ algorithm: z.array(z.string().min(1)).min(1).optional() }).strict().optional(),
+      forbid: z
+        .object({
+          algorithm: z.array(z.string().min(1)).min(1).optional(),
+          serverState: z.array(z.enum(SERVER_STATES)).min(1).optional(),
+        })
+        .strict()
+        .optional(),
+      require: z
+        .object({
+          minServersPerPool: z.number().int().min(1).optional(),
+          healthChecks: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .refine((r) => [r.allow, r.forbid, r.require].some((x) => x !== undefined && Object.keys(x).length > 0), {
+      message: 'a rule needs at least one of allow, forbid, require (e.g. allow: { algorithm: [roundrobin] })',
+    });
+
   /** Fields every target has; each provider adds its own (see providers/registry.ts). */
   const targetBaseShape = {
     name: z.string().regex(TARGET_NAME, 'lowercase letters, digits and dashes (e.g. edge-lb)'),
@@ -61,6 +104,8 @@ export function configSchemas(z: ZodApi) {
     severity: z.array(severityRule).default([]),
     /** `driftwarden run`: check at once when the live config file changes (local files only). */
     watch: z.boolean().default(true),
+    /** `driftwarden gate`: extra checks of this target's proposed config (the traffic test). */
+    gate: gateSettings.optional(),
     /** `driftwarden run`: this target's own cron schedule (default: the top-level `schedule`). */
     schedule: z
       .string()
@@ -139,11 +184,13 @@ export function configSchemas(z: ZodApi) {
         .object({ keys: z.array(regexString).default([]), patterns: z.array(regexString).default([]) })
         .strict()
         .default({ keys: [], patterns: [] }),
+      /** Rules every proposed config must keep (`driftwarden gate`, drift PRs). */
+      policy: z.array(policyRule).default([]),
       targets: z.array(z.record(z.string(), z.unknown())).min(1, 'at least one target'),
     })
     .strict();
 
-  return { configSchema, targetBaseShape, severityRule };
+  return { configSchema, targetBaseShape, severityRule, policyRule };
 }
 
 export type ConfigSchemas = ReturnType<typeof configSchemas>;

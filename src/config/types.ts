@@ -1,6 +1,7 @@
 import type { SeverityRule } from '../diff/severity.js';
 import type { RedactionOptions } from '../diff/redact.js';
 import type { TargetBase } from '../providers/provider.js';
+import type { PolicyRule } from '../gate/policy.js';
 
 /** A target after validation: common fields, resolved paths, and its provider's own options. */
 export type Target = TargetBase & { severity: SeverityRule[] } & Record<string, unknown>;
@@ -21,6 +22,8 @@ export interface Config {
   /** Durations in milliseconds. */
   revert: RevertPolicy;
   redact: Required<RedactionOptions>;
+  /** Rules every proposed config must keep (see gate/policy.ts). */
+  policy: PolicyRule[];
   targets: Target[];
 }
 

@@ -13,6 +13,40 @@ export function canTakeTraffic(server: TreeValue): boolean {
   return typeof server.weight !== 'number' || server.weight > 0;
 }
 
+/** A pool of servers in any provider's model: `backends.api`, `upstreams.app`. */
+export interface Pool {
+  collection: string;
+  name: string;
+  /** Its semantic path (`backends.api`). */
+  path: string;
+  body: TreeObject;
+  /** Its servers with their path segment (name or address). */
+  servers: { key: string; path: string; server: TreeValue }[];
+}
+
+/** Every pool of a tree (backends, listens, upstreams), in the tree's order. */
+export function poolsOf(root: TreeValue | null): Pool[] {
+  if (!isObject(root)) return [];
+  const out: Pool[] = [];
+  for (const collection of POOLS) {
+    const pools = root[collection];
+    if (!isObject(pools)) continue;
+    for (const [name, body] of Object.entries(pools)) {
+      if (!isObject(body)) continue;
+      const path = joinPath(collection, name);
+      const servers = body.servers;
+      const serversPath = joinPath(path, 'servers');
+      const list = Array.isArray(servers)
+        ? servers.map((server, i) => ({ key: String(i), path: `${serversPath}[${i}]`, server }))
+        : isObject(servers)
+          ? Object.entries(servers).map(([key, server]) => ({ key, path: joinPath(serversPath, key), server }))
+          : [];
+      out.push({ collection, name, path, body, servers: list });
+    }
+  }
+  return out;
+}
+
 function serverList(pool: TreeValue | undefined): TreeValue[] {
   if (!isObject(pool)) return [];
   const servers = pool.servers;

@@ -54,12 +54,51 @@ export interface TargetBase {
   schedule?: string;
   /** `run`: check at once when the live file changes (default true where there is a live file). */
   watch?: boolean;
+  /** `gate`: the traffic test, off (false), with defaults (true) or with settings. */
+  gate?: { traffic: boolean | { requests: number; tolerance: number; maxSkew: number } };
 }
 
 /** Context handed to providers: where relative paths start, and a deadline. */
 export interface ProviderContext {
   baseDir: string;
   signal: AbortSignal;
+}
+
+/** What the traffic test (gate/traffic/run.ts) hands a provider's TrafficAdapter. */
+export interface TrafficInput {
+  /** The proposed config and its name in messages. */
+  text: string;
+  origin: string;
+  /** A temp folder of the test's own: the rewritten config, pid and logs go here. */
+  dir: string;
+  /** The files beside the config at the proposed commit (nginx includes), and the live config's folder they sit in. */
+  files?: FileSource;
+  configDir: string;
+  /** The loopback port of the echo server standing in for a server (`backends.api`, `api-1`). */
+  echo(pool: string, server: string): Promise<number>;
+  /** A free loopback port for a listener. */
+  port(): Promise<number>;
+}
+
+/** A proposed config rewritten to run here, and how to reach it. */
+export interface TrafficPlan {
+  /** The rewritten config file, inside TrafficInput.dir. */
+  config: string;
+  /** Every listener, bound to a loopback port, with a path worth requesting there. */
+  frontends: { name: string; port: number; path: string }[];
+  /** What the rewrite changed or left out that a reader should know (dropped includes, ...). */
+  notes: string[];
+}
+
+/**
+ * Runs a load balancer on a proposed config with every listener on loopback and every server
+ * replaced by an echo server, so that real requests show how it spreads them. Nothing of the
+ * proposed config may reach a real address: a server the rewrite cannot replace is an error.
+ */
+export interface TrafficAdapter {
+  rewrite(input: TrafficInput): Promise<TrafficPlan>;
+  /** The command that runs the rewritten config in the foreground (stopped with SIGTERM). */
+  command(plan: TrafficPlan, dir: string, binary: string): { cmd: string; args: string[] };
 }
 
 /**
@@ -99,6 +138,8 @@ export interface Provider<Options extends object = Record<string, unknown>> {
   narrow?(approved: string, live: string): Narrowed | undefined;
   /** The native checker (`haproxy -c`, `nginx -t`, `caddy validate`) on a candidate text. */
   validate?(text: string, target: TargetBase & Options, ctx: ProviderContext): Promise<ValidationResult>;
+  /** The gate's traffic test (see TrafficAdapter); absent where it does not apply. */
+  readonly traffic?: TrafficAdapter;
   /** Writes, reloads, verifies the running program, and rolls back on failure. */
   apply?(target: TargetBase & Options, approved: string, ctx: ProviderContext): Promise<ApplyOutcome>;
 }

@@ -6,6 +6,7 @@ import { applyHaproxy } from './apply.js';
 import { narrowTexts } from '../../diff/narrow.js';
 import { parseHaproxy } from './model.js';
 import { splitHaproxy } from './split.js';
+import { haproxyTraffic } from './traffic.js';
 import { runningFindings } from './running.js';
 import { parseShowProc, readRunningState, runtimeCommand } from './runtime-api.js';
 import { validateHaproxy } from './validate.js';
@@ -62,5 +63,6 @@ export const haproxyProvider: Provider<HaproxyOptions> = {
   parse: (text, origin) => parseHaproxy(text, origin),
   narrow: (approved, live) => narrowTexts(approved, live, splitHaproxy),
   validate: (text, target) => validateHaproxy(text, target.binary, target.config, target.desired),
+  traffic: haproxyTraffic,
   apply: (target, approved, ctx) => applyHaproxy(target, approved, ctx),
 };

@@ -12,6 +12,7 @@ import { normalizeText } from '../../diff/normalize.js';
 import { readPid, startedAt } from './process.js';
 import { narrowTexts } from '../../diff/narrow.js';
 import { splitNginx } from './split.js';
+import { nginxTraffic } from './traffic.js';
 
 const options = (z: ZodApi) => ({
   /** The live main config file (nginx -c). */
@@ -80,6 +81,7 @@ export const nginxProvider: Provider<NginxOptions> = {
   },
   narrow: (approved, live) => narrowTexts(approved, live, splitNginx),
   validate: (text, target) => validateNginx(text, target, target.desired),
+  traffic: nginxTraffic,
   apply: (target, approved, ctx) => applyNginx(target, approved, ctx, pidFileOf(target, approved)),
 };
 
