@@ -4,6 +4,7 @@ import { unifiedDiff } from '../diff/text-diff.js';
 import type { GitState } from '../git/source.js';
 import type { GitHubRepo } from '../github/client.js';
 import { gitHubError } from '../github/errors.js';
+import { liveVerdict } from '../gate/live-verdict.js';
 import { branchFor, parseMeta, prBody, prTitle } from '../github/pr-body.js';
 import type { PullRequestRef, TargetState } from '../history/target-state.js';
 import type { TargetCheck } from '../reconcile/check-target.js';
@@ -36,6 +37,13 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
   const { target, result } = check;
   const state = rt.history.state(target.name);
   const branch = branchFor(target.name);
+  const existing = await findOpenPull(gh, branch, state.pr);
+  const meta = parseMeta(existing?.body);
+  // Only a different drift touches GitHub: a new commit elsewhere on the branch or a new
+  // first-seen time alone changes nothing.
+  if (existing && meta?.fingerprint === result.fingerprint) {
+    return { kind: 'unchanged', pr: ref(existing, branch, result.fingerprint, meta.bodyHash) };
+  }
   const diff = check.comparison ? unifiedDiff(check.comparison.approvedText, check.comparison.liveText, `approved: ${target.desired}`, `live: ${result.live?.origin ?? target.name}`) : null;
   const { body, bodyHash } = prBody({
     target: target.name,
@@ -50,15 +58,10 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
     branch,
     diff: diff?.kind === 'patch' ? diff.patch : null,
     onReject: target.onReject ?? 'revert',
+    // Worked out only when the description is written: the same drift again costs nothing.
+    verdict: await liveVerdict(rt.config, target, liveText),
   });
   const title = prTitle({ target: target.name, changes: result.changes, severity: result.severity ?? 'low' });
-  const existing = await findOpenPull(gh, branch, state.pr);
-  const meta = parseMeta(existing?.body);
-  // Only a different drift touches GitHub: a new commit elsewhere on the branch or a new
-  // first-seen time alone changes nothing.
-  if (existing && meta?.fingerprint === result.fingerprint) {
-    return { kind: 'unchanged', pr: ref(existing, branch, result.fingerprint, bodyHash) };
-  }
   // A PR opened before fingerprint v2 names this same drift by its old fingerprint: its
   // description is written once more, with the new one (no push, no comment), and from then on
   // the drift is recognised without working out the old fingerprint again.

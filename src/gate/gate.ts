@@ -144,18 +144,19 @@ async function gateTarget(config: Config, target: Target, provider: Provider<any
   const headFiles = repo.files(head, target.desired);
   out.validation = await validate(provider, target, headText, headFiles, origin);
   for (const m of out.validation.messages) out.problems.push({ kind: 'validation', file: target.desired, ...(m.line !== undefined ? { line: m.line } : {}), message: m.message });
+  const settings = trafficSettings(target.gate);
   let headTree: ConfigTree;
   try {
     headTree = await parse(provider, target, headText, origin, headFiles);
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
     out.problems.push({ kind: 'parse', file: target.desired, ...(err.line !== undefined ? { line: err.line } : {}), message: err.message });
+    if (settings) out.trafficSkipped = 'not run: the config does not parse';
     return finish(out);
   }
   out.policy = evaluatePolicy(config.policy, target.name, headTree);
   for (const v of out.policy.violations) out.problems.push({ kind: 'policy', file: v.file ? stripCommit(v.file) : target.desired, ...(v.line !== undefined ? { line: v.line } : {}), rule: v.rule, message: `${v.rule}: ${v.message}` });
   out.diff = await semanticDiff(config, target, provider, baseText, headTree, sides);
-  const settings = trafficSettings(target.gate);
   if (settings && provider.traffic && out.validation.ok) {
     try {
       out.traffic = await runTrafficTest({ provider, binary: binary ?? target.provider, text: headText, origin, tree: headTree, files: headFiles, configDir: dirname(String(target.config ?? target.desired)), settings });
@@ -194,7 +195,7 @@ async function parse(provider: Provider<any>, target: Target, text: string, orig
  */
 async function validate(provider: Provider<any>, target: Target, text: string, files: ReturnType<GateRepo['files']>, origin: string): Promise<ValidationOutcome> {
   if (!provider.validate) return { ran: false, ok: true, messages: [] };
-  const dir = mkdtempSync(join(tmpdir(), 'dw-gate-'));
+  const dir = mkdtempSync(join(tmpdir(), 'dw-gate-check-'));
   try {
     for (const rel of await files.list()) {
       const content = await files.read(rel);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describeChange } from '../diff/describe.js';
 import type { Change } from '../diff/compare.js';
 import type { Provenance } from '../git/provenance.js';
+import type { LiveVerdict } from '../gate/live-verdict.js';
 
 export interface PrBodyInput {
   target: string;
@@ -17,6 +18,8 @@ export interface PrBodyInput {
   /** Redacted unified diff, approved -> live, or null when too large. */
   diff: string | null;
   onReject: 'revert' | 'alert';
+  /** The gate's verdict on the live content (policy and native validation). */
+  verdict?: LiveVerdict;
 }
 
 const META = /<!-- driftwarden (\{.*\}) -->/;
@@ -70,6 +73,7 @@ export function prBody(input: PrBodyInput): { body: string; bodyHash: string } {
     `- **Provenance:** ${provenance}`,
     `- **First seen:** ${input.firstSeen ?? 'now'}`,
     `- **Compared with:** ${input.commit}`,
+    ...verdictLines(input.verdict, input.desired),
     '',
     diffBlock,
     '',
@@ -81,6 +85,29 @@ export function prBody(input: PrBodyInput): { body: string; bodyHash: string } {
   const bodyHash = createHash('sha256').update(clipped).digest('hex').slice(0, 16);
   const meta: PrMeta = { v: 1, target: input.target, fingerprint: input.fingerprint, bodyHash };
   return { body: `${clipped}\n\n<!-- driftwarden ${JSON.stringify(meta)} -->`, bodyHash };
+}
+
+/** What merging would approve, in the gate's words: native validation and policy of the live content. */
+function verdictLines(verdict: LiveVerdict | undefined, desired: string): string[] {
+  if (!verdict) return [];
+  const out = ['', '**Gate verdict on the live content** (what merging approves):'];
+  const v = verdict.validation;
+  if (v === null) out.push('- Validation: no native checker for this provider');
+  else if ('error' in v) out.push(`- Validation: could not run (${escapeCell(v.error)})`);
+  else if (v.ok) out.push(`- Validation: ✅ ok (\`${v.command}\`)`);
+  else {
+    out.push(`- Validation: ⛔ **failed** (\`${v.command}\`)`);
+    for (const m of v.messages.slice(0, 10)) out.push(`  - ${m.line !== undefined ? `\`${desired}:${m.line}\` ` : ''}${escapeCell(m.message)}`);
+  }
+  const p = verdict.policy;
+  if (p === null) out.push('- Policy: not checked (the live config does not parse)');
+  else if (p.rules.length === 0) out.push('- Policy: no rule applies to this target');
+  else if (p.violations.length === 0) out.push(`- Policy: ✅ ${p.rules.length} rule(s), no violation`);
+  else {
+    out.push(`- Policy: ⛔ **${p.violations.length} violation(s)** of ${p.rules.length} rule(s); merging would approve them:`);
+    for (const x of p.violations.slice(0, 20)) out.push(`  - ${x.line !== undefined ? `\`${desired}:${x.line}\` ` : ''}${escapeCell(x.rule)}: ${escapeCell(x.message)}`);
+  }
+  return out;
 }
 
 export function parseMeta(body: string | null | undefined): PrMeta | undefined {
