@@ -33,16 +33,20 @@ export async function gateCommand(io: Io, global: GlobalOptions, opts: GateOptio
   const event = githubEvent();
   const base = opts.base ?? (await defaultBase(repo, config.git.branch));
   const head = opts.head ?? 'HEAD';
-  const report = await runGate(config, { repo, base, head, ...(opts.all ? { all: true } : {}) });
-  let published: Published | undefined;
+  // What publishing needs is checked first: a gate that cannot report should not run for minutes.
+  let github: { repo: ReturnType<typeof gitHubRepo>; pr: number | undefined } | undefined;
   if (opts.githubCheck) {
     if (!config.github) throw new UsageError('--github-check needs a top-level `github` section in the config (repo, tokenEnv)');
     const token = process.env[config.github.tokenEnv];
     if (!token) throw new UsageError(`--github-check needs a token in the environment variable ${config.github.tokenEnv} (github.tokenEnv) with checks:write and pull-requests:write`);
-    const pr = opts.pr !== undefined ? prNumber(opts.pr) : event.pr;
+    github = { repo: gitHubRepo(config.github, token), pr: opts.pr !== undefined ? prNumber(opts.pr) : event.pr };
+  }
+  const report = await runGate(config, { repo, base, head, ...(opts.all ? { all: true } : {}) });
+  let published: Published | undefined;
+  if (github) {
     // On a pull_request event, HEAD is GitHub's merge commit: the check belongs on the PR's head.
     const sha = opts.sha ?? event.sha ?? report.head.commit;
-    published = await publishGate(gitHubRepo(config.github, token), report, sha, pr);
+    published = await publishGate(github.repo, report, sha, github.pr);
   }
   if (opts.json) printJson(io, { schemaVersion: JSON_SCHEMA_VERSION, command: 'gate', ...report, ...(published ? { published } : {}) });
   else {

@@ -28,7 +28,8 @@ export function promiseOf(pool: Pool): TrafficPromise {
   const algorithm = algorithmName(typeof pool.body.algorithm === 'string' ? pool.body.algorithm : 'roundrobin');
   const servers = pool.servers.filter((s): s is { key: string; path: string; server: TreeObject } => isObject(s.server));
   const up = servers.filter((s) => !s.server.disabled && !s.server.down && !s.server.maintenance);
-  const primaries = up.filter((s) => s.server.backup !== true);
+  // A primary at weight 0 takes nothing (drained); the backups serve when no primary can.
+  const primaries = up.filter((s) => s.server.backup !== true && weightOf(s.server) > 0);
   // HAProxy and nginx send to the backup servers only when no primary can serve.
   const serving = primaries.length > 0 ? primaries : up.filter((s) => s.server.backup === true).slice(0, 1);
   if (algorithm === 'first') {
@@ -42,7 +43,10 @@ export function promiseOf(pool: Pool): TrafficPromise {
   const weigh = written === 'leastconn' ? (s: TreeObject) => (weightOf(s) > 0 ? 1 : 0) : weightOf;
   const total = serving.reduce((sum, s) => sum + weigh(s.server), 0);
   if (total <= 0) return { kind: 'unknown' };
-  return { kind: 'weighted', shares: new Map(serving.map((s) => [s.key, weigh(s.server) / total])) };
+  const shares = new Map(serving.map((s) => [s.key, weigh(s.server) / total]));
+  // Drained primaries are promised nothing, and say so.
+  for (const s of up) if (s.server.backup !== true && !shares.has(s.key)) shares.set(s.key, 0);
+  return { kind: 'weighted', shares };
 }
 
 function weightOf(server: TreeObject): number {
