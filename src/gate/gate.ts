@@ -150,7 +150,8 @@ async function gateTarget(config: Config, target: Target, provider: Provider<any
     headTree = await parse(provider, target, headText, origin, headFiles);
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
-    out.problems.push({ kind: 'parse', file: target.desired, ...(err.line !== undefined ? { line: err.line } : {}), message: err.message });
+    // The native checker may have said the same already (Caddy adapts the Caddyfile to validate it).
+    if (!out.validation.messages.some((m) => m.message === err.message)) out.problems.push({ kind: 'parse', file: target.desired, ...(err.line !== undefined ? { line: err.line } : {}), message: err.message });
     if (settings) out.trafficSkipped = 'not run: the config does not parse';
     return finish(out);
   }
@@ -205,8 +206,15 @@ async function validate(provider: Provider<any>, target: Target, text: string, f
     }
     const main = join(dir, basename(target.desired));
     const local = { ...target, config: main, prefix: undefined, errorLog: join(dir, '.error.log'), desired: origin };
-    const r = await provider.validate(text, local, { baseDir: dir, signal: AbortSignal.timeout(60_000) });
     const command = NATIVE_COMMAND[target.provider];
+    let r: Awaited<ReturnType<NonNullable<Provider['validate']>>>;
+    try {
+      r = await provider.validate(text, local, { baseDir: dir, signal: AbortSignal.timeout(60_000) });
+    } catch (err) {
+      // Caddy adapts a Caddyfile before validating it: a syntax error is the adapter's ParseError.
+      if (!(err instanceof ParseError)) throw err;
+      r = { ok: false, messages: [{ ...(err.line !== undefined ? { line: err.line } : {}), message: err.message }] };
+    }
     if (!r.ok && r.messages.some((m) => m.line !== undefined)) r.messages = r.messages.filter((m) => m.line !== undefined || !SUMMARY_ALERT.test(m.message));
     return r.ok ? { ran: true, ok: true, ...(command ? { command } : {}), messages: [] } : { ran: true, ok: false, ...(command ? { command } : {}), messages: r.messages.map((m) => ({ ...m, message: m.message.split(dir).join('.') })) };
   } finally {

@@ -32,7 +32,7 @@ interface Env {
 }
 
 /** An approved bare repository that driftwarden fetches and the fake GitHub writes to. */
-async function env(options: { token?: string; approved?: string; live?: string; target?: Record<string, unknown> } = {}): Promise<Env> {
+async function env(options: { token?: string; approved?: string; live?: string; target?: Record<string, unknown>; policy?: unknown[] } = {}): Promise<Env> {
   const dir = tempDir('dw-gh-');
   const work = new TestRepo(join(dir, 'work'));
   work.commit({ 'lb/edge.yaml': options.approved ?? APPROVED }, 'Approve edge config');
@@ -46,6 +46,7 @@ async function env(options: { token?: string; approved?: string; live?: string; 
   writeFileSync(config, stringify({
     git: { repo: bare },
     github: { repo: 'acme/lb-config', tokenEnv: 'DW_TEST_GH_TOKEN', apiUrl, labels: ['drift'], reviewers: ['jane'] },
+    ...(options.policy ? { policy: options.policy } : {}),
     targets: [{ name: 'edge-lb', desired: 'lb/edge.yaml', provider: 'file', path: live, mode: 'pr', ...options.target }],
   }));
   const token = options.token ?? TOKEN;
@@ -86,6 +87,7 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       expect(pr?.title).toBe('driftwarden: edge-lb: backends.api.algorithm: roundrobin -> random (critical)');
       expect(pr?.body).toContain('| critical | backends.api.algorithm: roundrobin -> random |');
       expect(pr?.body).toMatch(/<!-- driftwarden \{"v":1,"target":"edge-lb","fingerprint":"[0-9a-f]{16}","bodyHash":"[0-9a-f]{16}"\} -->/);
+      expect(pr?.body).toContain('**Gate verdict on the live content** (what merging approves):\n- Validation: no native checker for this provider\n- Policy: no rule applies to this target');
       expect(execFileSync('git', ['-C', e.bare, 'show', 'refs/heads/driftwarden/edge-lb:lb/edge.yaml'], { encoding: 'utf8' })).toBe(DRIFTED);
       expect((await e.events('pr')).map((x) => x.type)).toEqual(['pr.opened']);
       const check = (await e.run('check', '--json')).json().targets[0];
@@ -163,6 +165,13 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       const check = await e.run('check');
       expect(check.code).toBe(0);
     });
+  });
+
+  it("the PR shows the gate's verdict on the live content: the rule that merging would break, with its line", async () => {
+    e = await env({ policy: [{ name: 'production algorithms', allow: { algorithm: ['roundrobin', 'leastconn'] } }, { name: 'redundancy', require: { minServersPerPool: 2 } }] });
+    await e.run('reconcile');
+    const body = e.gh.pulls()[0]?.body ?? '';
+    expect(body).toContain('- Policy: ⛔ **1 violation(s)** of 2 rule(s); merging would approve them:\n  - `lb/edge.yaml:4` production algorithms: backends api: algorithm random is not allowed (allowed: roundrobin, leastconn)');
   });
 
   it('honours a secondary rate limit (403 with retry-after) and a 5xx storm, and opens exactly one PR', async () => {
