@@ -14,6 +14,7 @@ const ALL = {
   restore: [tsx, [join(dir, 'restore.ts')]],
   'github-writes': [tsx, [join(dir, 'github-writes.ts')]],
   'history-growth': [process.execPath, [join(dir, 'history-growth.mjs')]],
+  'gate-traffic': [process.execPath, [join(dir, 'gate-traffic.mjs')]],
   soak: [process.execPath, [join(dir, 'soak.mjs'), '1000']],
 };
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(ALL);
