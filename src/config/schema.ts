@@ -76,6 +76,10 @@ export function configSchemas(z: ZodApi) {
         .object({
           algorithm: z.array(z.string().min(1)).min(1).optional(),
           serverState: z.array(z.enum(SERVER_STATES)).min(1).optional(),
+          /** Semantic path globs that must not be set. */
+          paths: z.array(z.string().min(1)).min(1).optional(),
+          /** Per path glob, words its value must not hold. */
+          values: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional(),
         })
         .strict()
         .optional(),
@@ -83,6 +87,8 @@ export function configSchemas(z: ZodApi) {
         .object({
           minServersPerPool: z.number().int().min(1).optional(),
           healthChecks: z.boolean().optional(),
+          /** Semantic path globs that must each match a setting. */
+          paths: z.array(z.string().min(1)).min(1).optional(),
         })
         .strict()
         .optional(),

@@ -1,5 +1,6 @@
+import { globMatches } from '../diff/glob.js';
 import { poolsOf, type Pool } from '../diff/pools.js';
-import { isObject, joinPath, type ConfigTree, type TreeObject } from '../diff/tree.js';
+import { isObject, joinPath, type ConfigTree, type TreeObject, type TreeValue } from '../diff/tree.js';
 import { targetGlobMatches } from './target-glob.js';
 
 /** Server states a rule can forbid. `disabled` and `down` are the same thing in different words. */
@@ -12,8 +13,13 @@ export interface PolicyRule {
   /** Glob over target names (`prod-*`); every target when absent. */
   targets?: string;
   allow?: { algorithm?: string[] };
-  forbid?: { algorithm?: string[]; serverState?: ServerState[] };
-  require?: { minServersPerPool?: number; healthChecks?: boolean };
+  /**
+   * `paths`: semantic path globs that must not be set; `values`: per path glob, words its value
+   * must not hold (`"**.ssl_protocols": [TLSv1, TLSv1.1]`).
+   */
+  forbid?: { algorithm?: string[]; serverState?: ServerState[]; paths?: string[]; values?: Record<string, string[]> };
+  /** `paths`: semantic path globs that must each match a setting (`defaults.*.timeout.server`). */
+  require?: { minServersPerPool?: number; healthChecks?: boolean; paths?: string[] };
 }
 
 /** A place where a config breaks a rule. */
@@ -45,10 +51,72 @@ export function evaluatePolicy(rules: readonly PolicyRule[], target: string, tre
   const applying = rules.filter((r) => r.targets === undefined || targetGlobMatches(r.targets, target));
   const violations: PolicyViolation[] = [];
   const pools = poolsOf(tree.root);
+  let settings: Setting[] | undefined;
   for (const rule of applying) {
     for (const pool of pools) violations.push(...checkPool(rule, pool, tree));
+    if (rule.require?.paths || rule.forbid?.paths || rule.forbid?.values) violations.push(...checkPaths(rule, tree, (settings ??= settingsOf(tree.root))));
   }
   return { rules: applying.map((r) => r.name), violations };
+}
+
+/** One node of a tree: its path and value. */
+interface Setting {
+  path: string;
+  value: TreeValue;
+}
+
+/** Every node of a tree below the root, parents before children (list items as `path[i]`). */
+function settingsOf(root: TreeValue | null): Setting[] {
+  const out: Setting[] = [];
+  const visit = (value: TreeValue, path: string): void => {
+    if (path) out.push({ path, value });
+    if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${path}[${i}]`));
+    else if (isObject(value)) for (const [key, item] of Object.entries(value)) visit(item, joinPath(path, key));
+  };
+  if (root !== null) visit(root, '');
+  return out;
+}
+
+/**
+ * The path rules, on any tree with semantics (timeouts, TLS settings, anything the model holds):
+ * a required glob matches no setting; a forbidden one matches one; a value holds a forbidden word
+ * (words split at blanks, commas and colons, compared without case).
+ */
+function checkPaths(rule: PolicyRule, tree: ConfigTree, settings: Setting[]): PolicyViolation[] {
+  const out: PolicyViolation[] = [];
+  const at = (path: string, message: string): PolicyViolation => {
+    const line = lineOf(tree, path);
+    const file = tree.files?.get(path);
+    return { rule: rule.name, pool: '', path, ...(line !== undefined ? { line } : {}), ...(file ? { file } : {}), message };
+  };
+  if (tree.root === null) return out;
+  for (const glob of rule.require?.paths ?? []) {
+    if (!settings.some((s) => globMatches(glob, s.path))) out.push(at('', `no setting matches ${glob} (required)`));
+  }
+  for (const glob of rule.forbid?.paths ?? []) {
+    for (const s of settings) if (globMatches(glob, s.path)) out.push(at(s.path, `${s.path} is set (forbidden by ${glob})`));
+  }
+  for (const [glob, words] of Object.entries(rule.forbid?.values ?? {})) {
+    const banned = new Set(words.map((w) => w.toLowerCase()));
+    for (const s of settings) {
+      if (isObject(s.value) || Array.isArray(s.value) || !globMatches(glob, s.path)) continue;
+      const found = String(s.value).split(/[\s,:]+/).filter((w) => banned.has(w.toLowerCase()));
+      if (found.length > 0) out.push(at(s.path, `${s.path}: ${[...new Set(found)].join(', ')} is forbidden`));
+    }
+  }
+  return out;
+}
+
+/** The line of a path, else of the nearest parent the parser located (`bind[0]` -> `bind`). */
+function lineOf(tree: ConfigTree, path: string): number | undefined {
+  for (let p = path; p; ) {
+    const line = tree.lines.get(p);
+    if (line !== undefined) return line;
+    const cut = Math.max(p.lastIndexOf('['), p.lastIndexOf('.'));
+    if (cut <= 0) return undefined;
+    p = p.slice(0, cut);
+  }
+  return undefined;
 }
 
 /**

@@ -316,3 +316,54 @@ describe('listen sections', () => {
     ]);
   });
 });
+
+describe('path rules: timeouts, TLS and any other setting of the model', () => {
+  const cfg = [
+    'defaults',
+    '    mode http',
+    '    timeout connect 2s',
+    '    timeout client 10s',
+    '',
+    'frontend web',
+    '    bind :443 ssl crt /etc/ssl/site.pem ssl-min-ver TLSv1.0',
+    '    default_backend api',
+    '',
+    'backend api',
+    '    server a 10.0.0.1:80 check',
+    '    server b 10.0.0.2:80 check',
+    '',
+  ].join('\n');
+
+  it('require.paths: each glob must match a setting; a missing timeout is named', () => {
+    const rule: PolicyRule = { name: 'timeouts', require: { paths: ['defaults.*.timeout.connect', 'defaults.*.timeout.server'] } };
+    expect(evaluatePolicy([rule], 'lb', haproxy(cfg)).violations).toEqual([
+      { rule: 'timeouts', pool: '', path: '', message: 'no setting matches defaults.*.timeout.server (required)' },
+    ]);
+    expect(evaluatePolicy([rule], 'lb', haproxy(cfg.replace('    timeout client 10s', '    timeout client 10s\n    timeout server 10s'))).violations).toEqual([]);
+  });
+
+  it('forbid.values: a word in a value (TLS versions), with the line of the setting', () => {
+    const rule: PolicyRule = { name: 'modern TLS', forbid: { values: { 'frontends.*.bind': ['TLSv1.0', 'tlsv1.1'] } } };
+    expect(evaluatePolicy([rule], 'lb', haproxy(cfg)).violations).toEqual([
+      { rule: 'modern TLS', pool: '', path: 'frontends.web.bind[0]', line: 7, message: 'frontends.web.bind[0]: TLSv1.0 is forbidden' },
+    ]);
+    expect(evaluatePolicy([rule], 'lb', haproxy(cfg.replace('TLSv1.0', 'TLSv1.2'))).violations).toEqual([]);
+    const ngx = nginx('http {\n    ssl_protocols TLSv1 TLSv1.2;\n    server { listen 80; }\n}\n');
+    expect(evaluatePolicy([{ name: 'tls', forbid: { values: { '**.ssl_protocols': ['TLSv1'] } } }], 'lb', ngx).violations).toEqual([
+      { rule: 'tls', pool: '', path: 'http.ssl_protocols', line: 2, message: 'http.ssl_protocols: TLSv1 is forbidden' },
+    ]);
+  });
+
+  it('forbid.paths: a setting that must not be there', () => {
+    const rule: PolicyRule = { name: 'no tcp mode', forbid: { paths: ['**.mode'] } };
+    expect(evaluatePolicy([rule], 'lb', haproxy(cfg)).violations.map((v) => [v.path, v.line, v.message])).toEqual([
+      ['defaults.(1).mode', 2, 'defaults.(1).mode is set (forbidden by **.mode)'],
+      ['backends.api.mode', 10, 'backends.api.mode is set (forbidden by **.mode)'],
+    ]);
+  });
+
+  it('a tree without semantics (a text file) breaks no path rule', () => {
+    const text: ConfigTree = { format: 'text', root: null, lines: new Map(), canonical: 'x', normalized: 'x' };
+    expect(evaluatePolicy([{ name: 'r', require: { paths: ['a.b'] } }], 'lb', text).violations).toEqual([]);
+  });
+});
