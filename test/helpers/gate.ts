@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -58,7 +59,21 @@ export function processesWith(marker: string): string[] {
   return out;
 }
 
-/** The traffic test's temp folders still in the temp directory. */
-export function trafficFolders(): string[] {
-  return readdirSync(tmpdir()).filter((f) => f.startsWith('dw-traffic-'));
+/**
+ * Gives this test file a temp directory of its own (TMPDIR, for the gate it runs in this
+ * process) and returns it: test files run side by side, so a check for processes left behind
+ * must look for this file's folder, not for every traffic test of the machine.
+ */
+export function ownTmpdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dw-gatefile-'));
+  const saved = process.env.TMPDIR;
+  beforeAll(() => {
+    process.env.TMPDIR = dir;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,8 @@ export interface TrafficRun {
   files?: FileSource;
   /** The live config's folder: where relative includes resolve. */
   configDir: string;
+  /** The target's settings. */
+  target: Record<string, unknown>;
   settings: TrafficSettings;
 }
 
@@ -83,7 +85,7 @@ export async function runTrafficTest(run: TrafficRun): Promise<TrafficReport> {
   const fleet = new EchoFleet();
   let child: ChildProcess | undefined;
   try {
-    const plan = await adapter.rewrite({ text: run.text, origin: run.origin, dir, configDir: run.configDir, ...(run.files ? { files: run.files } : {}), echo: (pool, server) => fleet.port(pool, server), port: freePort });
+    const plan = await adapter.rewrite({ text: run.text, origin: run.origin, dir, configDir: run.configDir, target: run.target, ...(run.files ? { files: run.files } : {}), echo: (pool, server) => fleet.port(pool, server), port: freePort });
     if (plan.frontends.length === 0) throw new TrafficTestError(`${run.origin}: no frontend to send requests through`);
     const { cmd, args } = adapter.command(plan, dir, run.binary);
     const output = { text: '' };
@@ -148,7 +150,7 @@ async function sendThrough(f: TrafficPlan['frontends'][number], n: number, sourc
   for (let i = 0; i < n; i++) {
     // A prefix gets a path of its own per request (a URI hash reads the path), and every request a query.
     const path = `${f.path}${f.path.endsWith('/') ? `driftwarden/${i}` : ''}${f.path.includes('?') ? '&' : '?'}driftwarden=${i}`;
-    const answer = await get(f.port, path, sources ? sourceAddress(i) : undefined);
+    const answer = await get(f.port, path, f.host ?? 'localhost', sources ? sourceAddress(i) : undefined);
     if (answer === null) {
       tally.errors++;
       continue;
@@ -183,9 +185,9 @@ function variedSources(): Promise<boolean> {
   });
 }
 
-function get(port: number, path: string, localAddress: string | undefined): Promise<{ status: number; echo?: string } | null> {
+function get(port: number, path: string, host: string, localAddress: string | undefined): Promise<{ status: number; echo?: string } | null> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { connection: 'close', host: 'localhost' }, timeout: REQUEST_TIMEOUT_MS, ...(localAddress ? { localAddress } : {}) }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { connection: 'close', host }, timeout: REQUEST_TIMEOUT_MS, ...(localAddress ? { localAddress } : {}) }, (res) => {
       const echo = res.headers[ECHO_HEADER];
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(typeof echo === 'string' ? { echo } : {}) }));
@@ -234,6 +236,7 @@ async function stop(child: ChildProcess): Promise<void> {
   if (pid === undefined) return;
   if (child.exitCode !== null || child.signalCode !== null) {
     signalGroup(pid, 'SIGKILL'); // workers it may have left
+    await groupGone(pid);
     return;
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -244,6 +247,39 @@ async function stop(child: ChildProcess): Promise<void> {
     await exited;
   }
   signalGroup(pid, 'SIGKILL'); // anything of its group still there
+  await groupGone(pid);
+}
+
+/**
+ * Waits (at most 3 s) until no live process is left in the group: a killed process dies only
+ * when it next runs, and the gate promises that nothing it started outlives it. Linux only
+ * (/proc); elsewhere it returns at once. Zombies count as gone: their parent, not us, reaps them.
+ */
+async function groupGone(pgid: number): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  while (liveMembers(pgid) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+function liveMembers(pgid: number): number {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') n++;
+    } catch {
+      /* it ended meanwhile */
+    }
+  }
+  return n;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

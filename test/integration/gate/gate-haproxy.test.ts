@@ -2,7 +2,7 @@ import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from '../../helpers/cli.js';
-import { gateRepo, processesWith } from '../../helpers/gate.js';
+import { gateRepo, ownTmpdir, processesWith } from '../../helpers/gate.js';
 import { skipWithout } from '../../helpers/lb/ports.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -34,8 +34,10 @@ function haproxyCfg(balance: string, servers = ['weight 10', 'weight 10', 'weigh
 const TARGET = { name: 'prod-lb', desired: 'lb/haproxy.cfg', provider: 'haproxy', config: '/etc/haproxy/haproxy.cfg', gate: { traffic: true } };
 
 describe.skipIf(skipWithout('haproxy'))('driftwarden gate with a real HAProxy', () => {
+  const tmp = ownTmpdir();
   afterEach(() => {
-    expect(processesWith('dw-traffic-'), 'every haproxy the traffic test started is stopped').toEqual([]);
+    expect(processesWith(tmp), 'every haproxy the traffic test started is stopped').toEqual([]);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('dw-traffic-')), 'its folder is removed').toEqual([]);
   });
 
   it('a round-robin change passes: valid, within policy, and the traffic test measures an even spread', async () => {
@@ -124,27 +126,20 @@ describe.skipIf(skipWithout('haproxy'))('driftwarden gate with a real HAProxy', 
       chmodSync(file, 0o755);
       return file;
     };
-    const tmp = tempDir('dw-tmp-');
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = tmp;
-    try {
-      for (const fail of [true, false]) {
-        const g = gateRepo({ 'lb/haproxy.cfg': haproxyCfg('balance roundrobin') }, [{ ...TARGET, binary: wrapper(fail) }]);
-        const r = await g.propose({ 'lb/haproxy.cfg': haproxyCfg('balance roundrobin').replace('timeout client 10s', 'timeout client 20s') }, '--json');
-        const t = r.json().targets[0];
-        if (fail) {
-          expect(r.code).toBe(3);
-          expect(t.problems).toEqual([expect.objectContaining({ kind: 'traffic', message: expect.stringMatching(/^the traffic test could not run: .*haproxy-dies exited \(code 1\) before listening: \[ALERT\] cannot bind$/) })]);
-        } else {
-          expect(r.code, r.stdout).toBe(0);
-          expect(t.traffic.ok).toBe(true);
-        }
-        expect(processesWith(`sleep 777${fail ? 1 : 2}.5`)).toEqual([]);
-        expect(readdirSync(tmp).filter((f) => f.startsWith('dw-traffic-') || f.startsWith('dw-gate-check-'))).toEqual([]);
+    for (const fail of [true, false]) {
+      const g = gateRepo({ 'lb/haproxy.cfg': haproxyCfg('balance roundrobin') }, [{ ...TARGET, binary: wrapper(fail) }]);
+      const r = await g.propose({ 'lb/haproxy.cfg': haproxyCfg('balance roundrobin').replace('timeout client 10s', 'timeout client 20s') }, '--json');
+      const t = r.json().targets[0];
+      if (fail) {
+        expect(r.code).toBe(3);
+        expect(t.problems).toEqual([expect.objectContaining({ kind: 'traffic', message: expect.stringMatching(/^the traffic test could not run: .*haproxy-dies exited \(code 1\) before listening: \[ALERT\] cannot bind$/) })]);
+      } else {
+        expect(r.code, r.stdout).toBe(0);
+        expect(t.traffic.ok).toBe(true);
       }
-    } finally {
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
+      expect(processesWith(`sleep 777${fail ? 1 : 2}.5`)).toEqual([]);
+      // This file's TMPDIR (ownTmpdir): the traffic test's folder and the checker's are gone.
+      expect(readdirSync(tmp).filter((f) => f.startsWith('dw-traffic-') || f.startsWith('dw-gate-check-'))).toEqual([]);
     }
   }, 60_000);
 });

@@ -1,5 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gateRepo, processesWith } from '../../helpers/gate.js';
+import { gateRepo, ownTmpdir, processesWith } from '../../helpers/gate.js';
 import { skipWithout } from '../../helpers/lb/ports.js';
 
 /** An upstream of four production servers behind one server block (TLS on 443 as in production). */
@@ -30,8 +31,10 @@ function nginxConf(method: string | null, params = ['weight=5', 'weight=5', 'wei
 const TARGET = { name: 'prod-nginx', desired: 'lb/nginx.conf', provider: 'nginx', config: '/etc/nginx/nginx.conf', gate: { traffic: true } };
 
 describe.skipIf(skipWithout('nginx'))('driftwarden gate with a real nginx', () => {
+  const tmp = ownTmpdir();
   afterEach(() => {
-    expect(processesWith('dw-traffic-'), 'every nginx the traffic test started is stopped').toEqual([]);
+    expect(processesWith(tmp), 'every nginx the traffic test started is stopped').toEqual([]);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('dw-traffic-')), 'its folder is removed').toEqual([]);
   });
 
   it('a round-robin upstream passes with an even spread through the location that proxies to it', async () => {
