@@ -38,7 +38,7 @@ for (const [name, provider, text] of [['haproxy', haproxyProvider, haproxy], ['n
   for (let i = 0; i < repeats; i++) {
     const tree = await provider.parse(text, `bench/${name}`, {});
     const start = performance.now();
-    const r = await runTrafficTest({ provider, binary: name, text, origin: `bench/${name}`, tree, configDir: '/etc', settings: DEFAULT_TRAFFIC });
+    const r = await runTrafficTest({ provider, binary: name, text, origin: `bench/${name}`, tree, configDir: '/etc', target: {}, settings: DEFAULT_TRAFFIC });
     times.push(performance.now() - start);
     verdict = `${r.ok ? 'ok' : 'skewed'}; ${r.pools[0]?.servers.map((s) => s.requests).join('/')}`;
   }

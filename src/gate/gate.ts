@@ -160,7 +160,7 @@ async function gateTarget(config: Config, target: Target, provider: Provider<any
   out.diff = await semanticDiff(config, target, provider, baseText, headTree, sides);
   if (settings && provider.traffic && out.validation.ok) {
     try {
-      out.traffic = await runTrafficTest({ provider, binary: binary ?? target.provider, text: headText, origin, tree: headTree, files: headFiles, configDir: dirname(String(target.config ?? target.desired)), settings });
+      out.traffic = await runTrafficTest({ provider, binary: binary ?? target.provider, text: headText, origin, tree: headTree, files: headFiles, configDir: dirname(String(target.config ?? target.desired)), target, settings });
       for (const p of out.traffic.problems) {
         const line = p.path === undefined ? undefined : headTree.lines.get(p.path);
         out.problems.push({ kind: 'traffic', file: target.desired, ...(line !== undefined ? { line } : {}), message: p.message });

@@ -78,14 +78,16 @@ export interface TrafficInput {
   echo(pool: string, server: string): Promise<number>;
   /** A free loopback port for a listener. */
   port(): Promise<number>;
+  /** The target's settings (Caddy adapts a Caddyfile with its `binary`). */
+  target: Record<string, unknown>;
 }
 
 /** A proposed config rewritten to run here, and how to reach it. */
 export interface TrafficPlan {
   /** The rewritten config file, inside TrafficInput.dir. */
   config: string;
-  /** Every listener, bound to a loopback port, with a path worth requesting there. */
-  frontends: { name: string; port: number; path: string }[];
+  /** Every listener, bound to a loopback port, with a path worth requesting there (and the Host to send). */
+  frontends: { name: string; port: number; path: string; host?: string }[];
   /** What the rewrite changed or left out that a reader should know (dropped includes, ...). */
   notes: string[];
 }

@@ -4,6 +4,7 @@ import type { Provider, TargetBase } from '../provider.js';
 import { readRunningConfig } from './admin-api.js';
 import { applyCaddy } from './apply.js';
 import { adaptCaddyfile, validateCaddy } from './cli.js';
+import { caddyTraffic } from './traffic.js';
 import { parseCaddyJson } from './model.js';
 
 const options = (z: ZodApi) => ({
@@ -48,4 +49,5 @@ export const caddyProvider: Provider<CaddyOptions> = {
     return validateCaddy(await approvedJson(text, target.desired, target), target.desired, target.binary);
   },
   apply: (target, approved, ctx) => applyCaddy(target, approved, ctx),
+  traffic: caddyTraffic((text, origin, target) => approvedJson(text, origin, target as unknown as Target)),
 };
