@@ -117,7 +117,7 @@ const built = (): ConfigSchemas => (schemas ??= configSchemas(zod()));
 
 function buildConfig(data: object, file: string, locate: Locate): Config {
   const problems: ConfigProblem[] = [];
-  const top = built().configSchema.safeParse(data);
+  const top = built().configSchema.safeParse(data, { reportInput: true });
   if (!top.success) problems.push(...issuesToProblems(top.error.issues, [], locate));
 
   const rawTargets = Array.isArray((data as { targets?: unknown }).targets) ? ((data as { targets: unknown[] }).targets) : [];
@@ -137,7 +137,7 @@ function buildConfig(data: object, file: string, locate: Locate): Config {
       return;
     }
     const schema = targetSchema(kind as string);
-    const parsed = schema.safeParse(raw);
+    const parsed = schema.safeParse(raw, { reportInput: true });
     if (!parsed.success) {
       problems.push(...issuesToProblems(parsed.error.issues, at, locate));
       return;
@@ -244,9 +244,18 @@ function issuesToProblems(issues: z.core.$ZodIssue[], prefix: Path, locate: Loca
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.input === undefined) return `missing (expected ${issue.expected})`;
+  // Only the input's type is named, never its value (it may be a secret).
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${typeName(issue.input)}`;
   if (issue.code === 'invalid_value') return `expected one of: ${issue.values.map((v) => String(v)).join(', ')}`;
   if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1 && /^Too small/.test(issue.message)) return 'must not be empty';
   return issue.message;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value === 'string' ? 'a string' : typeof value === 'number' ? 'a number' : typeof value;
 }
 
 function fieldName(path: Path): string {

@@ -76,6 +76,15 @@ targets:
     expect(byField['targets[1].desired']).toMatchObject({ line: 10, message: expect.stringMatching(/missing/) });
   });
 
+  it('names the expected type and the type found for a value of the wrong type, never the value', () => {
+    const ps = problems(GOOD.replace('  repo: ../approved', '  repo: ../approved\nstate: 5').replace('    path: ./live/edge.yaml', '    path: ./live/edge.yaml\n    ignore: "s3cret-value"'));
+    const byField = Object.fromEntries(ps.map((p) => [p.field, p]));
+    expect(byField.state).toMatchObject({ line: 3, message: 'expected string, got a number' });
+    expect(byField['targets[0].ignore']).toMatchObject({ message: 'expected array, got a string' });
+    expect(JSON.stringify(ps)).not.toContain('s3cret-value');
+    expect(byField['targets[0].desired']).toBeUndefined();
+  });
+
   it('says an empty string must not be empty', () => {
     expect(problems(GOOD.replace('desired: lb/edge.yaml', 'desired: ""'))[0]).toMatchObject({ field: 'targets[0].desired', message: expect.stringMatching(/path of the approved file|must not be empty/) });
     expect(problems(GOOD.replace('  repo: ../approved', '  repo: ../approved\n  branch: ""'))[0]).toMatchObject({ field: 'git.branch', message: 'must not be empty' });
