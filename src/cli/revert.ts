@@ -33,19 +33,21 @@ export async function revertCommand(io: Io, global: GlobalOptions, name: string,
     if (!getProvider(target.provider).apply) throw new UsageError(`target ${name} uses provider ${target.provider}, which cannot apply a config`);
     const git = await rt.git.sync();
     const overrides: string[] = [];
-    const refuse = (why: string) => {
+    // Each refusal is printed and recorded (revert.skipped, data.refused names the guard rail).
+    const refuse = (code: string, why: string, at: { commit?: string | null; approvedHash?: string; liveHash?: string } = {}) => {
+      rt.history.append({ type: 'revert.skipped', target: name, commit: at.commit ?? git.commit, approvedHash: at.approvedHash ?? null, liveHash: at.liveHash ?? null, actor: rt.actor, reason: why, data: { refused: code, manual: true, ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { operatorReason: opts.reason } : {}) } });
       if (opts.json) printJson(io, { schemaVersion: JSON_SCHEMA_VERSION, command: 'revert', target: name, applied: false, refused: why });
       io.err(`error: not reverting ${name}: ${why}`);
       return EXIT.error;
     };
     if (git.stale) {
-      if (!opts.allowStale) return refuse(`the Git fetch failed (${git.error ?? 'unknown'}); the approved version may be outdated. Pass --allow-stale to use the commit fetched at ${git.fetchedAt}`);
+      if (!opts.allowStale) return refuse('stale-git', `the Git fetch failed (${git.error ?? 'unknown'}); the approved version may be outdated. Pass --allow-stale to use the commit fetched at ${git.fetchedAt}`);
       overrides.push('allow-stale');
     }
     const commit = opts.to ? await rt.git.resolveRef(opts.to) : git.commit;
-    if (!commit) return refuse(`${JSON.stringify(opts.to)} is not a commit, tag or branch of ${rt.git.displayRepo()}`);
+    if (!commit) return refuse('unknown-ref', `${JSON.stringify(opts.to)} is not a commit, tag or branch of ${rt.git.displayRepo()}`);
     if (opts.to && !(await rt.git.inApprovedHistory(commit))) {
-      if (!opts.force) return refuse(`${opts.to} (${commit.slice(0, 12)}) is not in the history of the approved branch ${git.branch}; pass --force to revert to it anyway (recorded as forced)`);
+      if (!opts.force) return refuse('outside-approved-history', `${opts.to} (${commit.slice(0, 12)}) is not in the history of the approved branch ${git.branch}; pass --force to revert to it anyway (recorded as forced)`);
       overrides.push('outside-approved-history');
     }
     // A person may revert during a pause or a contested state (break glass): it is recorded as such.
@@ -54,11 +56,12 @@ export async function revertCommand(io: Io, global: GlobalOptions, name: string,
     if (held.contested) overrides.push('contested');
     const check = await checkTarget(rt, target, { ...git, commit }, new Date(), { mode: 'alert' });
     const r = check.result;
-    if (r.status === 'error') return refuse(`the live config could not be read cleanly: ${r.error?.message ?? ''}`);
-    if (check.approvedText === null || !check.comparison) return refuse('the approved file could not be read');
+    if (r.status === 'error') return refuse('live-read-failed', `the live config could not be read cleanly: ${r.error?.message ?? ''}`, { commit });
+    if (check.approvedText === null || !check.comparison) return refuse('approved-unreadable', 'the approved file could not be read', { commit });
+    const hashes = { commit, approvedHash: check.comparison.approvedHash, liveHash: check.comparison.liveHash };
     const empty = await emptyPoolOf(check.approvedText, target, rt);
     if (empty) {
-      if (!opts.force) return refuse(`the version at ${commit.slice(0, 12)} leaves ${empty} with no server able to take traffic; pass --force to apply it anyway`);
+      if (!opts.force) return refuse('empty-pool', `the version at ${commit.slice(0, 12)} leaves ${empty} with no server able to take traffic; pass --force to apply it anyway`, hashes);
       overrides.push('empty-pool');
     }
     if (!opts.json) {
@@ -80,8 +83,8 @@ export async function revertCommand(io: Io, global: GlobalOptions, name: string,
       return EXIT.drift;
     }
     if (!opts.yes) {
-      if (!io.ask) return refuse('no terminal to ask for confirmation on; pass --yes to revert without asking');
-      if (!(await io.ask(`Revert ${name} to ${target.desired}@${commit.slice(0, 12)}?`))) return refuse('not confirmed');
+      if (!io.ask) return refuse('no-confirmation', 'no terminal to ask for confirmation on; pass --yes to revert without asking', hashes);
+      if (!(await io.ask(`Revert ${name} to ${target.desired}@${commit.slice(0, 12)}?`))) return refuse('not-confirmed', 'not confirmed', hashes);
     }
     const result = await revert(rt, {
       target,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
 import { bin, cli } from '../../helpers/cli.js';
 import { distribution } from '../../helpers/lb/backends.js';
 import { haproxySetup, type HaproxySetup } from '../../helpers/lb/haproxy-setup.js';
@@ -20,6 +21,21 @@ describe.skipIf(skipWithout('haproxy'))('driftwarden revert (by hand, any mode)'
     expect(run.stdout).toMatch(/will apply lb\/haproxy\.cfg@[0-9a-f]{12} \(tip of main\)/);
     expect(run.stdout).toMatch(/^\+    balance roundrobin$/m);
     expect(await s.lb.algo('api')).toBe('unknown');
+    const skipped = (await cli('--config', s.config, 'history', '--type', 'revert', '--json')).json().events;
+    expect(skipped).toEqual([expect.objectContaining({ type: 'revert.skipped', actor: expect.stringMatching(/^cli:/), reason: expect.stringMatching(/^no terminal/), approvedHash: expect.any(String), liveHash: expect.any(String), data: { refused: 'no-confirmation', manual: true } })]);
+  });
+
+  it('on a terminal it asks: "no" refuses and is recorded, "yes" reverts', async () => {
+    const asked: string[] = [];
+    const run = async (answer: boolean): Promise<number> => main(['--config', s.config, 'revert', 'edge', '--reason', 'INC-7'], { out: () => {}, err: () => {}, color: false, isTty: true, ask: async (q) => (asked.push(q), answer) });
+    expect(await run(false)).toBe(1);
+    expect(await s.lb.algo('api')).toBe('unknown');
+    expect(asked[0]).toMatch(/^Revert edge to lb\/haproxy\.cfg@[0-9a-f]{12}\?$/);
+    expect(await run(true)).toBe(0);
+    expect(await s.lb.algo('api')).toBe('roundrobin');
+    const events = (await cli('--config', s.config, 'history', '--type', 'revert', '--json')).json().events;
+    expect(events.map((e: { type: string; data: { refused?: string } | null }) => `${e.type}${e.data?.refused ? `:${e.data.refused}` : ''}`)).toEqual(['revert.skipped:not-confirmed', 'revert.planned', 'revert.applied']);
+    expect(events[0].data).toEqual({ refused: 'not-confirmed', manual: true, operatorReason: 'INC-7' });
   });
 
   it('--dry-run shows the change and applies nothing (checked on the running program)', async () => {
@@ -59,6 +75,8 @@ describe.skipIf(skipWithout('haproxy'))('driftwarden revert (by hand, any mode)'
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/experiment \([0-9a-f]{12}\) is not in the history of the approved branch main; pass --force/);
     expect(await s.lb.algo('api')).toBe('unknown');
+    const skipped = (await cli('--config', s.config, 'history', '--type', 'revert.skipped', '--json')).json().events;
+    expect(skipped).toEqual([expect.objectContaining({ data: { refused: 'outside-approved-history', manual: true, to: 'experiment' } })]);
     const forced = await cli('--config', s.config, 'revert', 'edge', '--to', 'experiment', '--yes', '--force', '--json');
     expect(forced.code).toBe(0);
     expect(await s.lb.algo('api')).toBe('first');
