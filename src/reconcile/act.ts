@@ -50,7 +50,7 @@ export async function act(rt: Runtime, check: TargetCheck, git: GitState, option
         const state = rt.history.state(name);
         const key = `${action.reason}:${check.result.fingerprint ?? ''}`;
         if (state.lastSkip !== key) {
-          const event = rt.history.append({ type: check.target.mode === 'pr' ? 'pr.skipped' : 'revert.skipped', target: name, commit: git.commit, fingerprint: check.result.fingerprint, actor: options.actor, reason: action.detail, data: { refused: action.reason } }, { ...state, lastSkip: key });
+          const event = rt.history.append({ type: check.target.mode === 'pr' ? 'pr.skipped' : 'revert.skipped', target: name, commit: git.commit, approvedHash: check.result.approvedHash, liveHash: check.result.liveHash, fingerprint: check.result.fingerprint, actor: options.actor, reason: action.detail, data: { refused: action.reason } }, { ...state, lastSkip: key });
           notify(rt, event, check);
         }
       }
@@ -60,7 +60,7 @@ export async function act(rt: Runtime, check: TargetCheck, git: GitState, option
       if (!options.dryRun) {
         const state = rt.history.state(name);
         const event = rt.history.append(
-          { type: 'target.contested', target: name, commit: git.commit, fingerprint: check.result.fingerprint, changes: check.result.changes, actor: options.actor, reason: `${action.detail}; fields: ${action.fields.join(', ')}`, data: { fields: action.fields } },
+          { type: 'target.contested', target: name, commit: git.commit, approvedHash: check.result.approvedHash, liveHash: check.result.liveHash, fingerprint: check.result.fingerprint, changes: check.result.changes, actor: options.actor, reason: `${action.detail}; fields: ${action.fields.join(', ')}`, data: { fields: action.fields } },
           { ...state, contested: { since: now().toISOString(), fields: action.fields } },
         );
         notify(rt, event, check);

@@ -89,7 +89,9 @@ describe.skipIf(skipWithout('haproxy'))('revert guard rails (real HAProxy)', () 
     const run = await cli('--config', s.config, 'reconcile', '--json');
     expect(run.json().targets[0].action).toMatchObject({ kind: 'refused', reason: 'stale-git' });
     expect(await s.lb.algo('api')).toBe('unknown');
-    expect((await history(s, 'revert.skipped'))[0]?.reason).toMatch(/the Git fetch failed/);
+    const skipped = (await history(s, 'revert.skipped'))[0];
+    expect(skipped?.reason).toMatch(/the Git fetch failed/);
+    expect(skipped).toMatchObject({ approvedHash: expect.stringMatching(/^[0-9a-f]{64}$/), liveHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('pause: still checked and reported, nothing applied; when it expires the mode applies again', async () => {
@@ -124,6 +126,7 @@ describe.skipIf(skipWithout('haproxy'))('revert guard rails (real HAProxy)', () 
     expect((await cli('--config', s.config, 'reconcile', '--json')).json().targets[0].action).toMatchObject({ kind: 'refused', reason: 'contested' });
     const contested = (await history(s, 'target.contested'))[0];
     expect(contested?.reason).toMatch(/another writer is fighting back; fields: backends\.api\.algorithm/);
+    expect(contested).toMatchObject({ approvedHash: expect.stringMatching(/^[0-9a-f]{64}$/), liveHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect((await cli('--config', s.config, 'resume', 'edge')).stdout).toMatch(/resumed \(ended: contested\)/);
     expect((await cli('--config', s.config, 'reconcile')).stdout).toMatch(/action: reverted/);
     expect(await distribution(s.url, 2)).toEqual({ s1: 1, s2: 1 });
