@@ -1,3 +1,4 @@
+import type { Finding } from '../../diff/pools.js';
 import { readLiveFile } from '../shared/read-file.js';
 import type { ZodApi } from '../../config/zod.js';
 import { ObserveError } from '../../errors.js';
@@ -51,13 +52,17 @@ export const haproxyProvider: Provider<HaproxyOptions> = {
       throw new ObserveError(`cannot read HAProxy config ${target.config}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; check the target\'s `config`' : (err as Error).message}`, { cause: err });
     }
     const facts: Record<string, string | number> = {};
+    const reloadFindings: Finding[] = [];
     if (target.masterSocket) {
       const proc = parseShowProc(await runtimeCommand(target.masterSocket, 'show proc'));
       if (proc) Object.assign(facts, { masterPid: proc.masterPid, reloads: proc.reloads, failedReloads: proc.failed });
+      // The master's "failed" counts the reloads that failed since the last good one (a good
+      // reload sets it back to 0): the workers still run an older config than the file.
+      if (proc && proc.failed > 0) reloadFindings.push({ path: 'process.lastReload', kind: 'changed', scope: 'process', severity: 'high', approved: 'succeeded', live: `failed (${proc.failed} failed reload${proc.failed === 1 ? '' : 's'} since the last good one: the running process serves an older config than the file; see HAProxy's log)` });
     }
-    if (!target.runtimeApi) return { text, origin: target.config, facts };
+    if (!target.runtimeApi) return { text, origin: target.config, facts, ...(reloadFindings.length > 0 ? { findings: reloadFindings } : {}) };
     const { stat, servers } = await readRunningState(target.runtimeApi);
-    const findings = runningFindings(parseHaproxy(text, target.config).root, { stat, servers });
+    const findings = [...reloadFindings, ...runningFindings(parseHaproxy(text, target.config).root, { stat, servers })];
     return { text, origin: target.config, facts, findings };
   },
   parse: (text, origin) => parseHaproxy(text, origin),

@@ -67,6 +67,18 @@ describe.skipIf(skipWithout('haproxy'))('haproxy provider against a real HAProxy
     expect(t.changes.map((c: { summary: string }) => c.summary)).toContain('runtime only: backend api: no server can take traffic (every server drained, down or at weight 0)');
   });
 
+  it('reports a failed reload as the process running an older config, until a good reload', async () => {
+    await lb.editAndReload(`${approved.replace('balance roundrobin', 'balance leastconn')}    no_such_keyword here\n`);
+    expect(await lb.algo('api')).toBe('roundrobin'); // the reload failed: the worker kept the old config
+    const t = (await cli('--config', config, 'check', '--json')).json().targets[0];
+    expect(t.live.facts).toMatchObject({ reloads: 1, failedReloads: 1 });
+    expect(t.changes).toContainEqual(expect.objectContaining({ scope: 'process', path: 'process.lastReload', severity: 'high', approved: 'succeeded', live: expect.stringMatching(/^failed \(1 failed reload since the last good one/) }));
+    await lb.editAndReload(approved);
+    const after = await cli('--config', config, 'check', '--json');
+    expect(after.code).toBe(0);
+    expect(after.json().targets[0]).toMatchObject({ status: 'in-sync', live: { facts: { reloads: 2, failedReloads: 0 } } });
+  });
+
   it('notices a process that does not run its own file (edited, not reloaded)', async () => {
     writeFileSync(lb.config, approved.replace('balance roundrobin', 'balance leastconn'));
     const t = (await cli('--config', config, 'check', '--json')).json().targets[0];
