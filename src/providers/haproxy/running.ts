@@ -66,6 +66,11 @@ export function runningFindings(fileModel: TreeValue | null, running: RunningSta
         out.push({ path: spath, kind: 'added', scope: 'process', live: row.srv_addr ?? '' });
         continue;
       }
+      // The address, where the file names a literal IPv4 one (a name is resolved: it may differ).
+      const literal = typeof spec.address === 'string' ? /^(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(spec.address) : null;
+      if (literal && row.srv_addr !== undefined && row.srv_port !== undefined && (row.srv_addr !== literal[1] || row.srv_port !== literal[2])) {
+        out.push({ path: joinPath(spath, 'address'), kind: 'changed', scope: 'process', approved: spec.address as string, live: `${row.srv_addr}:${row.srv_port}` });
+      }
       if (typeof spec.weight === 'number' && iweight !== spec.weight) out.push({ path: joinPath(spath, 'weight'), kind: 'changed', scope: 'process', approved: spec.weight, live: iweight });
       if (uweight !== iweight) out.push({ path: joinPath(spath, 'weight'), kind: 'changed', scope: 'runtime', approved: iweight, live: uweight });
       const maint = (admin & FORCED_MAINT) !== 0 && (admin & CONFIG_MAINT) === 0;

@@ -67,6 +67,15 @@ describe.skipIf(skipWithout('haproxy'))('haproxy provider against a real HAProxy
     expect(t.changes.map((c: { summary: string }) => c.summary)).toContain('runtime only: backend api: no server can take traffic (every server drained, down or at weight 0)');
   });
 
+  it('notices a process that runs another server address than its file (reloaded, then the file put back)', async () => {
+    const other = await freePort();
+    await lb.editAndReload(approved.replace(/(server s2 127\.0\.0\.1:)\d+/, `$1${other}`));
+    writeFileSync(lb.config, approved);
+    const t = (await cli('--config', config, 'check', '--json')).json().targets[0];
+    expect(t.status).toBe('drifted');
+    expect(t.changes).toEqual([expect.objectContaining({ scope: 'process', path: 'backends.api.servers.s2.address', approved: expect.stringMatching(/^127\.0\.0\.1:\d+$/), live: `127.0.0.1:${other}` })]);
+  });
+
   it('reports a failed reload as the process running an older config, until a good reload', async () => {
     await lb.editAndReload(`${approved.replace('balance roundrobin', 'balance leastconn')}    no_such_keyword here\n`);
     expect(await lb.algo('api')).toBe('roundrobin'); // the reload failed: the worker kept the old config
