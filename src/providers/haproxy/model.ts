@@ -252,6 +252,12 @@ function buildSection(section: HaproxySection, path: string, lines: LineIndex, d
       servers.push({ name: words[1] ?? '', spec: parseServer(words[2], words.slice(3), defaultServer) as unknown as TreeObject, line });
       continue;
     }
+    // `server-template PREFIX N|A-B ADDRESS [options]`: the servers PREFIX<A>..PREFIX<B>, as the
+    // running process names them (their addresses come from DNS at run time).
+    if (kw === 'server-template' && isProxy) {
+      for (const name of templateNames(words, origin, line)) servers.push({ name, spec: parseServer(words[3] as string, words.slice(4), defaultServer) as unknown as TreeObject, line });
+      continue;
+    }
     const args = words.slice(1);
     if (kw === 'balance') set('algorithm', args.join(' '), line);
     else if (kw === 'default-server') {
@@ -310,4 +316,18 @@ function nested(out: TreeObject, kw: string, sub: string, value: TreeValue, path
   map[sub] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   if (!lines.has(path)) lines.set(path, line);
   if (!lines.has(joinPath(path, sub))) lines.set(joinPath(path, sub), line);
+}
+
+/** The names a `server-template` line stands for; a bad count or range is a ParseError with its line. */
+function templateNames(words: readonly string[], origin: string, line: number): string[] {
+  const [, prefix, count, address] = words;
+  const usage = 'expected: server-template PREFIX NUM|FIRST-LAST ADDRESS[:PORT] [options]';
+  if (!prefix || !count || !address) throw new ParseError(origin, line, `server-template needs a prefix, a count and an address; ${usage}`);
+  const m = /^(\d+)(?:-(\d+))?$/.exec(count);
+  const first = m ? (m[2] === undefined ? 1 : Number(m[1])) : NaN;
+  const last = m ? Number(m[2] ?? m[1]) : NaN;
+  if (!m || first < 1 || last < first || last - first >= 10_000) throw new ParseError(origin, line, `server-template count ${quoteToken(count)} is not a number or a range FIRST-LAST of at most 10,000 servers; ${usage}`);
+  const out: string[] = [];
+  for (let i = first; i <= last; i++) out.push(`${prefix}${i}`);
+  return out;
 }

@@ -67,6 +67,15 @@ describe.skipIf(skipWithout('haproxy'))('haproxy provider against a real HAProxy
     expect(t.changes.map((c: { summary: string }) => c.summary)).toContain('runtime only: backend api: no server can take traffic (every server drained, down or at weight 0)');
   });
 
+  it('a backend of server-template servers runs as its file says: no drift', async () => {
+    const [p1] = await echo.start(['t1']);
+    const templated = `${approved}\nbackend pool\n    balance roundrobin\n    server-template node 3 127.0.0.1:${p1} weight 4\n`;
+    await lb.editAndReload(templated);
+    const observed = await haproxyProvider.observe({ ...target }, ctx());
+    expect(observed.findings).toEqual([]);
+    expect(await lb.api('show servers state pool')).toMatch(/ node3 /);
+  });
+
   it('notices a process that runs another server address than its file (reloaded, then the file put back)', async () => {
     const other = await freePort();
     await lb.editAndReload(approved.replace(/(server s2 127\.0\.0\.1:)\d+/, `$1${other}`));

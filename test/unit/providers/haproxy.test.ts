@@ -46,6 +46,16 @@ describe('HAProxy model', () => {
     expect(root.backends.api.server_order).toBeUndefined();
   });
 
+  it('expands server-template into the servers the running process names, and rejects a bad count with its line', () => {
+    const cfg = 'backend api\n    balance roundrobin\n    server-template app 3 api.internal:8080 check weight 5\n    server-template web 4-5 10.0.0.9:80\n';
+    const servers = (parseHaproxy(cfg, 'x.cfg').root as any).backends.api.servers;
+    expect(Object.keys(servers)).toEqual(['app1', 'app2', 'app3', 'web4', 'web5']);
+    expect(servers.app2).toMatchObject({ address: 'api.internal:8080', weight: 5, check: true });
+    expect(() => parseHaproxy('backend api\n    server-template app x api:80\n', 'x.cfg')).toThrow(/x\.cfg:2: server-template count "?x"? is not a number/);
+    expect(() => parseHaproxy('backend api\n    server-template app 5-2 api:80\n', 'x.cfg')).toThrow(ParseError);
+    expect(() => parseHaproxy('backend api\n    server-template app 1-99999 api:80\n', 'x.cfg')).toThrow(/at most 10,000/);
+  });
+
   it('keeps ordered rules in order and unquotes arguments', () => {
     expect(root.frontends.web.rules).toEqual(['http-request deny if { src 10.0.0.0/8 }', 'use_backend api if is_api']);
     expect(root.backends.api.rules).toEqual(['http-response set-header X-Name a "quoted" value']);
