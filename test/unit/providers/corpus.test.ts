@@ -64,7 +64,8 @@ describe('the project corpus (test/fixtures/corpus): valid files parse, NN-inval
   ];
   for (const [format, ext, parse] of cases) {
     const names = files(join(OWN, format), (n) => n.endsWith(ext));
-    it(`has at least ${ext === 'Caddyfile' ? 8 : 14} ${format} ${ext} files`, () => expect(names.length).toBeGreaterThanOrEqual(ext === 'Caddyfile' ? 8 : 14));
+    // The issue: at least 20 per format (Caddy's Caddyfiles are adapted to its JSON, and counted apart).
+    it(`has at least ${ext === 'Caddyfile' ? 8 : 20} ${format} ${ext} files`, () => expect(names.length).toBeGreaterThanOrEqual(ext === 'Caddyfile' ? 8 : 20));
     for (const name of names) {
       const invalid = name.includes('-invalid-');
       // The native checker catches what a parser cannot know (bad durations, unknown values).
