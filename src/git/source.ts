@@ -135,7 +135,7 @@ export class GitSource {
       // The first time, the bare repository is created in the same process start as the fetch.
       await runGit(this.gitDir, ['fetch', '--prune', '--quiet', '--no-tags', '--', this.options.repo, ...refspecs], { ...run, onSpawn: fetching, init: !this.cloned() });
     } catch (err) {
-      const reason = scrubSecrets((err as Error).message, this.options.token).trim().split('\n').slice(-3).join(' ');
+      const reason = fetchFailure(scrubSecrets((err as Error).message, this.options.token));
       const commit = await this.resolve(this.branchRef);
       if (!commit || !existsSync(fetchedFile)) {
         throw new GitSourceError(`cannot fetch ${this.displayRepo()} and no earlier fetch exists: ${reason}`, { cause: err });
@@ -304,4 +304,14 @@ export class GitSource {
   displayRepo(): string {
     return scrubSecrets(this.options.repo, this.options.token);
   }
+}
+
+/**
+ * Git's reason for a failed fetch in one line: its `fatal:`/`error:` lines first (they say what
+ * is wrong: no such repository, authentication failed), else the last lines; spaces collapsed.
+ */
+export function fetchFailure(message: string): string {
+  const lines = message.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  const told = lines.filter((l) => /^(fatal|error):/i.test(l));
+  return (told.length > 0 ? told.slice(0, 3) : lines.slice(-3)).join(' ');
 }

@@ -146,7 +146,8 @@ describe('driftwarden check', () => {
     rmSync(join(s.dir, 'approved'), { recursive: true, force: true });
     const run = await cli('--config', s.config, 'check');
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: cannot fetch .*approved and no earlier fetch exists/);
+    expect(run.stderr).toMatch(/error: cannot fetch .*approved and no earlier fetch exists: fatal: '.*approved' does not appear to be a git repository/);
+    expect(run.stderr).not.toMatch(/ {2}/);
   });
 
   it('recovers from a first fetch killed while git init ran (a repository with only HEAD)', async () => {
