@@ -10,6 +10,8 @@ const SCOPE_PREFIX = { config: '', process: 'running process: ', runtime: 'runti
  */
 export function describeChange(change: Change, vocabulary?: Vocabulary): string {
   if (change.summary) return change.summary;
+  // Text, or two different formats: there is no model to name what changed.
+  if (change.path === '(content)') return 'content differs (no semantic model for it: `driftwarden diff` shows the lines)';
   const prefix = SCOPE_PREFIX[change.scope ?? 'config'];
   const { subject, rest } = phrase(change.path, vocabulary);
   switch (change.kind) {

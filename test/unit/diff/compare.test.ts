@@ -65,6 +65,8 @@ describe('compareTrees', () => {
   it('treats text files as a whole, normalising only white space and line endings', () => {
     const a = parseFormat('line one\nline two\n', 'a', 'text');
     expect(compareTrees(a, parseFormat('line one  \r\nline two\r\n\r\n', 'b', 'text'), opts)).toEqual([]);
-    expect(compareTrees(a, parseFormat('line one\nline 2\n', 'b', 'text'), opts)).toEqual([{ path: '(content)', kind: 'changed', severity: 'low' }]);
+    const changes = compareTrees(a, parseFormat('line one\nline 2\n', 'b', 'text'), opts);
+    expect(changes).toEqual([{ path: '(content)', kind: 'changed', severity: 'low' }]);
+    expect(describeChange(changes[0]!)).toBe('content differs (no semantic model for it: `driftwarden diff` shows the lines)');
   });
 });
