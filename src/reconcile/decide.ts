@@ -10,7 +10,7 @@ export type Outcome =
 
 export type Mode = 'alert' | 'pr' | 'revert';
 
-export type RefuseReason = 'paused' | 'contested' | 'stale-git' | 'backoff' | 'same-failure' | 'empty-pool' | 'cannot-apply' | 'included-file' | 'secret';
+export type RefuseReason = 'paused' | 'contested' | 'stale-git' | 'backoff' | 'same-failure' | 'empty-pool' | 'cannot-apply' | 'included-file' | 'secret' | 'not-in-file';
 
 /** Tagged outcome of deciding: every refusal carries its reason, which lands in history. */
 export type Action =
@@ -82,6 +82,11 @@ export function prAction(previous: TargetState, comparison: Comparison): Action 
   // Either direction: a changed value, or a new secret that the PR would put into Git.
   const changedSecret = [...approved].some((f) => !live.has(f)) || [...live].some((f) => !approved.has(f));
   const secrets = comparison.changes.filter((c) => JSON.stringify(c.approved ?? '').includes('[secret:') || JSON.stringify(c.live ?? '').includes('[secret:')).map((c) => c.path);
+  // The running process differs from its own file (runtime weights, maintenance, a failed reload),
+  // but the file equals Git: there is nothing to commit, and a PR would change nothing.
+  if (comparison.changes.length > 0 && comparison.changes.every((c) => c.scope === 'runtime' || c.scope === 'process')) {
+    return { kind: 'refuse', reason: 'not-in-file', detail: 'the drift is in the running process only (runtime changes or a process that does not run its file); the file equals Git, so a pull request has nothing to propose: put it right on the load balancer (a reload, or `driftwarden revert`)' };
+  }
   const included = [...new Set(comparison.changes.map((c) => c.file).filter((f): f is string => Boolean(f)))];
   if (included.length > 0) {
     return { kind: 'refuse', reason: 'included-file', detail: `the drift is in an included file (${included.join(', ')}); a pull request proposes the main file only, so propose that file by hand` };

@@ -177,10 +177,14 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
   it('honours a secondary rate limit (403 with retry-after) and a 5xx storm, and opens exactly one PR', async () => {
     e = await env();
     e.gh.failNext(1, { status: 403, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' } }, { method: 'POST', pathIncludes: '/pulls' });
-    e.gh.failNext(2, { status: 502, body: { message: 'Server Error' } }, { method: 'POST', pathIncludes: '/git/blobs' });
+    // A new branch's file goes up with PUT .../contents: that is where the storm hits.
+    e.gh.failNext(2, { status: 502, body: { message: 'Server Error' } }, { method: 'PUT', pathIncludes: '/contents' });
     const run = await e.run('reconcile');
     expect(run.stdout).toMatch(/pull request #1 opened/);
     expect(e.gh.pulls()).toHaveLength(1);
+    const contents = e.gh.requests.filter((r) => r.method === 'PUT' && r.path.includes('/contents'));
+    expect(contents.map((r) => r.status)).toEqual([502, 502, expect.any(Number)]);
+    expect(e.gh.requests.filter((r) => r.method === 'POST' && r.path.includes('/pulls')).map((r) => r.status)[0]).toBe(403);
   });
 
   it('a 5xx storm that outlasts the retries is reported once, and the next pass opens the PR without a duplicate', async () => {
@@ -245,6 +249,32 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       // The rejected drift is not proposed again.
       expect(e.gh.pulls()).toHaveLength(1);
       expect(readFileSync(s.lb.config, 'utf8')).toBe(s.approved);
+    } finally {
+      delete process.env.DW_TEST_GH_TOKEN;
+      await s.stop();
+    }
+  });
+
+  it.skipIf(skipWithout('haproxy'))('a drift in the running process only (a runtime weight of 0) opens no PR: the file equals Git; it is refused and recorded once', async () => {
+    const s = await haproxySetup('alert');
+    try {
+      const bare = join(s.dir, 'approved.git');
+      execFileSync('git', ['clone', '--quiet', '--bare', s.repo.dir, bare]);
+      e = { ...(await env()), bare };
+      await e.gh.stop();
+      e.gh = new FakeGitHub({ bareRepo: bare, owner: 'acme', repo: 'lb-config', tokens: { [TOKEN]: 'write' } });
+      const apiUrl = await e.gh.start();
+      s.writeConfig({ mode: 'pr' }, { git: { repo: bare }, github: { repo: 'acme/lb-config', tokenEnv: 'DW_TEST_GH_TOKEN', apiUrl } });
+      await s.lb.api('set server api/s2 weight 0');
+      process.env.DW_TEST_GH_TOKEN = TOKEN;
+      const run = await cli('--config', s.config, 'reconcile');
+      expect(run.code).toBe(2);
+      expect(run.stdout).toMatch(/runtime only: backend api: server s2 weight 10 -> 0/);
+      expect(run.stdout).toMatch(/a pull request has nothing to propose/);
+      await cli('--config', s.config, 'reconcile');
+      expect(e.gh.pulls()).toEqual([]);
+      const skipped = (await cli('--config', s.config, 'history', '--type', 'pr.skipped', '--json')).json().events;
+      expect(skipped).toEqual([expect.objectContaining({ data: { refused: 'not-in-file' } })]);
     } finally {
       delete process.env.DW_TEST_GH_TOKEN;
       await s.stop();

@@ -49,6 +49,14 @@ describe('decide (pure)', () => {
     expect(decide(state({}), secret, ctx({ mode: 'pr' })).action).toMatchObject({ kind: 'refuse', reason: 'secret', detail: expect.stringContaining('stats.password') });
   });
 
+  it('mode pr proposes nothing for a drift in the running process only (the file equals Git), but does for a file change beside it', () => {
+    const weight = { path: 'backends.api.servers.s2.weight', kind: 'changed' as const, approved: 10, live: 0, severity: 'high' as const };
+    const runtimeOnly: Outcome = { kind: 'compared', comparison: { ...comparison('f'), changes: [{ ...weight, scope: 'runtime' }, { path: 'process.lastReload', kind: 'changed', approved: 'succeeded', live: 'failed', severity: 'high', scope: 'process' }] } };
+    expect(decide(state({}), runtimeOnly, ctx({ mode: 'pr' })).action).toMatchObject({ kind: 'refuse', reason: 'not-in-file', detail: expect.stringMatching(/a pull request has nothing to propose/) });
+    const mixed: Outcome = { kind: 'compared', comparison: { ...comparison('f'), changes: [{ ...weight, scope: 'runtime' }, ...comparison('f').changes] } };
+    expect(decide(state({}), mixed, ctx({ mode: 'pr' })).action).toEqual({ kind: 'pull-request' });
+  });
+
   it('mode pr never proposes a rejected drift again: it reverts (through the guard rails) or alerts, per onReject', () => {
     const rejected = state({ status: 'drifted', fingerprint: 'f', pr: { number: 3, url: 'u', branch: 'b', fingerprint: 'f', bodyHash: 'h', state: 'closed' } });
     expect(decide(rejected, compared('f'), ctx({ mode: 'pr', onReject: 'revert' })).action).toEqual({ kind: 'revert' });
