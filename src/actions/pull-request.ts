@@ -11,7 +11,7 @@ import type { TargetCheck } from '../reconcile/check-target.js';
 import type { Runtime } from '../reconcile/runtime.js';
 
 export type PrOutcome =
-  | { kind: 'opened' | 'updated' | 'unchanged'; pr: PullRequestRef }
+  | { kind: 'opened' | 'updated' | 'unchanged'; pr: PullRequestRef; warnings?: string[] }
   | { kind: 'closed'; pr: PullRequestRef }
   | { kind: 'merged'; pr: PullRequestRef; by: string }
   | { kind: 'rejected'; pr: PullRequestRef }
@@ -77,6 +77,7 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
   const base = git.branch;
   let pull: GhPull;
   let kind: 'opened' | 'updated';
+  const warnings: string[] = [];
   try {
     if (existing) {
       pull = (await gh.octokit.rest.pulls.update({ owner: gh.owner, repo: gh.repo, pull_number: existing.number, title, body })).data as GhPull;
@@ -85,17 +86,23 @@ export async function proposeDrift(rt: Runtime, gh: GitHubRepo, check: TargetChe
     } else {
       pull = (await gh.octokit.rest.pulls.create({ owner: gh.owner, repo: gh.repo, title, head: branch, base, body })).data as GhPull;
       // The PR exists now: a label or reviewer that GitHub refuses must not lose track of it.
-      if (gh.labels.length > 0) await gh.octokit.rest.issues.addLabels({ owner: gh.owner, repo: gh.repo, issue_number: pull.number, labels: gh.labels }).catch(() => undefined);
+      // ...but it is said (a team given without its org, a label GitHub refuses).
+      const refused = (doing: string) => (err: unknown) => {
+        const message = gitHubError(err, doing).message;
+        warnings.push(message);
+        rt.log.warn({ target: target.name, pr: pull.number, reason: message }, `pull request #${pull.number} is open, but ${doing} failed`);
+      };
+      if (gh.labels.length > 0) await gh.octokit.rest.issues.addLabels({ owner: gh.owner, repo: gh.repo, issue_number: pull.number, labels: gh.labels }).catch(refused(`adding the labels ${gh.labels.join(', ')}`));
       if (gh.reviewers.length > 0) {
         const [teams, users] = [gh.reviewers.filter((r) => r.includes('/')).map((r) => r.split('/')[1] as string), gh.reviewers.filter((r) => !r.includes('/'))];
-        await gh.octokit.rest.pulls.requestReviewers({ owner: gh.owner, repo: gh.repo, pull_number: pull.number, reviewers: users, team_reviewers: teams }).catch(() => undefined);
+        await gh.octokit.rest.pulls.requestReviewers({ owner: gh.owner, repo: gh.repo, pull_number: pull.number, reviewers: users, team_reviewers: teams }).catch(refused(`requesting reviews from ${gh.reviewers.join(', ')} (a team is written org/team)`));
       }
       kind = 'opened';
     }
   } catch (err) {
     throw gitHubError(err, existing ? `updating pull request #${existing.number}` : `opening a pull request from ${branch}`);
   }
-  return { kind, pr: ref(pull, branch, result.fingerprint, bodyHash) };
+  return { kind, pr: ref(pull, branch, result.fingerprint, bodyHash), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /** The live config is back to the approved one: close the PR with a comment and delete its branch. */

@@ -11,7 +11,10 @@ export class GitHubError extends DriftwardenError {
 /** Turns an octokit error into a GitHubError that says what to do; never includes the token. */
 export function gitHubError(err: unknown, doing: string): GitHubError {
   const status = (err as { status?: number }).status;
-  const reason = (err as { response?: { data?: { message?: string } } }).response?.data?.message ?? (err as Error).message;
+  const data = (err as { response?: { data?: { message?: string; errors?: unknown } } }).response?.data;
+  // A 422 says why in `errors` ("A pull request already exists for acme:driftwarden/edge").
+  const details = Array.isArray(data?.errors) ? data.errors.map((e) => (typeof e === 'string' ? e : (e as { message?: string; code?: string; field?: string })?.message ?? [(e as { field?: string })?.field, (e as { code?: string })?.code].filter(Boolean).join(' '))).filter(Boolean) : [];
+  const reason = `${data?.message ?? (err as Error).message}${details.length > 0 ? ` (${details.join('; ')})` : ''}`;
   const hint =
     status === 401 ? 'the token is invalid or expired; check github.tokenEnv'
     : status === 403 ? 'the token lacks permission (it needs contents and pull-requests write), or a rate limit outlasted the retries'
@@ -19,5 +22,5 @@ export function gitHubError(err: unknown, doing: string): GitHubError {
     : status === 422 ? 'GitHub refused the request as invalid'
     : status !== undefined && status >= 500 ? 'GitHub kept failing after retries; the next pass tries again'
     : 'GitHub could not be reached';
-  return new GitHubError(status, `GitHub: ${doing} failed${status ? ` (HTTP ${status})` : ''}: ${String(reason).slice(0, 200)}; ${hint}`, { cause: err });
+  return new GitHubError(status, `GitHub: ${doing} failed${status ? ` (HTTP ${status})` : ''}: ${String(reason).slice(0, 300)}; ${hint}`, { cause: err });
 }

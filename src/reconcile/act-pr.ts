@@ -8,7 +8,7 @@ import { fromEvent } from '../notify/message.js';
 import type { Runtime } from './runtime.js';
 
 export type PrReport =
-  | { kind: 'pr'; outcome: PrOutcome['kind']; number: number; url: string }
+  | { kind: 'pr'; outcome: PrOutcome['kind']; number: number; url: string; warnings?: string[] }
   | { kind: 'pr-failed'; reason: string }
   | { kind: 'refused'; reason: string; detail: string };
 
@@ -39,9 +39,10 @@ export async function actPr(rt: Runtime, check: TargetCheck, git: GitState, acto
     }
     if (action.kind === 'pull-request' && check.liveText !== null) {
       const outcome = await proposeDrift(rt, gh, check, git, check.liveText);
-      if (outcome.kind !== 'unchanged') await record(`pr.${outcome.kind}`, `${outcome.kind} #${outcome.pr.number} for drift ${check.result.fingerprint ?? ''}`, { number: outcome.pr.number, url: outcome.pr.url }, { pr: outcome.pr, lastSkip: null });
+      const warnings = 'warnings' in outcome ? outcome.warnings : undefined;
+      if (outcome.kind !== 'unchanged') await record(`pr.${outcome.kind}`, `${outcome.kind} #${outcome.pr.number} for drift ${check.result.fingerprint ?? ''}`, { number: outcome.pr.number, url: outcome.pr.url, ...(warnings ? { warnings } : {}) }, { pr: outcome.pr, lastSkip: null });
       else if (known?.number !== outcome.pr.number || known.state !== 'open') rt.history.saveState({ ...rt.history.state(name), pr: outcome.pr }); // found again: follow it
-      return { kind: 'pr', outcome: outcome.kind, number: outcome.pr.number, url: outcome.pr.url };
+      return { kind: 'pr', outcome: outcome.kind, number: outcome.pr.number, url: outcome.pr.url, ...(warnings ? { warnings } : {}) };
     }
     return undefined;
   } catch (err) {

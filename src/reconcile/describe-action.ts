@@ -11,7 +11,7 @@ export function describeAction(a: ActionReport): string | undefined {
     case 'would-close-pr':
       return 'would close the drift pull request (the live config is back to the approved one)';
     case 'pr':
-      return `pull request #${a.number} ${a.outcome}: ${a.url}`;
+      return `pull request #${a.number} ${a.outcome}: ${a.url}${a.warnings ? ` (but ${a.warnings.join('; ')})` : ''}`;
     case 'pr-failed':
       return `pull request step failed: ${a.reason}`;
     case 'would-revert':

@@ -94,6 +94,18 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
       expect(check.pr).toMatchObject({ number: 1, state: 'open' });
     });
 
+    it('a label or reviewer that GitHub refuses does not lose the PR, and is said with GitHub\'s reason', async () => {
+      e.gh.failNext(1, { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'Label', code: 'custom', message: 'label name is too long' }] } }, { method: 'POST', pathIncludes: '/labels' });
+      const run = await e.run('reconcile');
+      expect(run.stdout).toMatch(/pull request #1 opened/);
+      expect(run.stdout).toMatch(/pull request #1 opened: \S+ \(but GitHub: adding the labels drift failed \(HTTP 422\)/);
+      expect(`${run.stdout}\n${run.stderr}`).toMatch(/Validation Failed \(label name is too long\)/);
+      expect(e.gh.pulls()).toHaveLength(1);
+      expect((await e.events('pr.opened'))[0]?.data).toMatchObject({ warnings: [expect.stringMatching(/label name is too long/)] });
+      expect((await e.run('reconcile')).stdout).not.toMatch(/opened/);
+      expect(e.gh.pulls()).toHaveLength(1);
+    });
+
     it('the same drift on the next pass makes no write call', async () => {
       await e.run('reconcile');
       const before = e.writes();
