@@ -13,7 +13,7 @@ export function gitHubError(err: unknown, doing: string): GitHubError {
   const status = (err as { status?: number }).status;
   const data = (err as { response?: { data?: { message?: string; errors?: unknown } } }).response?.data;
   // A 422 says why in `errors` ("A pull request already exists for acme:driftwarden/edge").
-  const details = Array.isArray(data?.errors) ? data.errors.map((e) => (typeof e === 'string' ? e : (e as { message?: string; code?: string; field?: string })?.message ?? [(e as { field?: string })?.field, (e as { code?: string })?.code].filter(Boolean).join(' '))).filter(Boolean) : [];
+  const details = Array.isArray(data?.errors) ? data.errors.map(errorDetail).filter(Boolean) : [];
   const reason = `${data?.message ?? (err as Error).message}${details.length > 0 ? ` (${details.join('; ')})` : ''}`;
   const hint =
     status === 401 ? 'the token is invalid or expired; check github.tokenEnv'
@@ -23,4 +23,11 @@ export function gitHubError(err: unknown, doing: string): GitHubError {
     : status !== undefined && status >= 500 ? 'GitHub kept failing after retries; the next pass tries again'
     : 'GitHub could not be reached';
   return new GitHubError(status, `GitHub: ${doing} failed${status ? ` (HTTP ${status})` : ''}: ${String(reason).slice(0, 300)}; ${hint}`, { cause: err });
+}
+
+/** One entry of GitHub's `errors`: a string, or `{ message }`, or `{ field, code }`. */
+function errorDetail(e: unknown): string {
+  if (typeof e === 'string') return e;
+  const { message, field, code } = (e ?? {}) as { message?: string; field?: string; code?: string };
+  return message ?? [field, code].filter(Boolean).join(' ');
 }

@@ -12,7 +12,7 @@ import { compareConfigs } from '../../../src/reconcile/compare.js';
 import { APPROVED, DRIFTED } from '../../helpers/fixture.js';
 import { FakeGitHub, primaryRateLimitReply } from '../../helpers/github/fake-github.js';
 import { TestRepo } from '../../helpers/git-repo.js';
-import { haproxySetup } from '../../helpers/lb/haproxy-setup.js';
+import { haproxySetup, type HaproxySetup } from '../../helpers/lb/haproxy-setup.js';
 import { skipWithout } from '../../helpers/lb/ports.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -64,6 +64,21 @@ async function env(options: { token?: string; approved?: string; live?: string; 
     writes: () => gh.requests.filter((r) => r.method !== 'GET').length,
     events: async (type) => (await cli('--config', config, 'history', '--json', '--limit', '200', ...(type ? ['--type', type] : []))).json().events,
   };
+}
+
+/**
+ * A real HAProxy target whose approved repository is served by the local GitHub (a bare clone of
+ * the setup's repository), with driftwarden.yaml rewritten to use both.
+ */
+async function haproxyBehindGitHub(s: HaproxySetup, target: Record<string, unknown>): Promise<Env> {
+  const bare = join(s.dir, 'approved.git');
+  execFileSync('git', ['clone', '--quiet', '--bare', s.repo.dir, bare]);
+  const e = { ...(await env()), bare };
+  await e.gh.stop();
+  e.gh = new FakeGitHub({ bareRepo: bare, owner: 'acme', repo: 'lb-config', tokens: { [TOKEN]: 'write' } });
+  const apiUrl = await e.gh.start();
+  s.writeConfig(target, { git: { repo: bare }, github: { repo: 'acme/lb-config', tokenEnv: 'DW_TEST_GH_TOKEN', apiUrl } });
+  return e;
 }
 
 describe('drift pull requests against a local GitHub (real octokit, real git)', () => {
@@ -242,13 +257,7 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
   it.skipIf(skipWithout('haproxy'))('rejected (closed without merging): pr.rejected, then reverted through the guard rails', async () => {
     const s = await haproxySetup('alert');
     try {
-      const bare = join(s.dir, 'approved.git');
-      execFileSync('git', ['clone', '--quiet', '--bare', s.repo.dir, bare]);
-      e = { ...(await env()), bare };
-      await e.gh.stop();
-      e.gh = new FakeGitHub({ bareRepo: bare, owner: 'acme', repo: 'lb-config', tokens: { [TOKEN]: 'write' } });
-      const apiUrl = await e.gh.start();
-      s.writeConfig({ mode: 'pr', onReject: 'revert' }, { git: { repo: bare }, github: { repo: 'acme/lb-config', tokenEnv: 'DW_TEST_GH_TOKEN', apiUrl } });
+      e = await haproxyBehindGitHub(s, { mode: 'pr', onReject: 'revert' });
       await s.lb.editAndReload(s.withAlgorithm('random'));
       process.env.DW_TEST_GH_TOKEN = TOKEN;
       expect((await cli('--config', s.config, 'reconcile')).stdout).toMatch(/pull request #1 opened/);
@@ -270,13 +279,7 @@ describe('drift pull requests against a local GitHub (real octokit, real git)', 
   it.skipIf(skipWithout('haproxy'))('a drift in the running process only (a runtime weight of 0) opens no PR: the file equals Git; it is refused and recorded once', async () => {
     const s = await haproxySetup('alert');
     try {
-      const bare = join(s.dir, 'approved.git');
-      execFileSync('git', ['clone', '--quiet', '--bare', s.repo.dir, bare]);
-      e = { ...(await env()), bare };
-      await e.gh.stop();
-      e.gh = new FakeGitHub({ bareRepo: bare, owner: 'acme', repo: 'lb-config', tokens: { [TOKEN]: 'write' } });
-      const apiUrl = await e.gh.start();
-      s.writeConfig({ mode: 'pr' }, { git: { repo: bare }, github: { repo: 'acme/lb-config', tokenEnv: 'DW_TEST_GH_TOKEN', apiUrl } });
+      e = await haproxyBehindGitHub(s, { mode: 'pr' });
       await s.lb.api('set server api/s2 weight 0');
       process.env.DW_TEST_GH_TOKEN = TOKEN;
       const run = await cli('--config', s.config, 'reconcile');
